@@ -1,0 +1,16 @@
+// Deterministic input events for the reference workflows of ../shared/bench/README.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace stepstream::bench {
+
+// ~200-byte iot-telemetry device event number i.
+std::string iot_event(uint64_t i);
+// order-routing input number i.
+std::string order_event(uint64_t i);
+// map-10 input number i.
+std::string map10_event(uint64_t i);
+
+}  // namespace stepstream::bench

@@ -1,0 +1,87 @@
+// The command table: every subcommand's arguments, options and handler, in one place.
+#include "cli/commands.h"
+
+#include <cstdio>
+
+namespace stepstream::cli {
+
+namespace {
+
+constexpr OptionSpec kValidateOptions[] = {
+    {"quiet", 'q', "", "print nothing on success"},
+};
+
+constexpr OptionSpec kCompileOptions[] = {
+    {"output", 'o', "OUT.ssb", "where to write the compiled Program"},
+};
+
+constexpr OptionSpec kExecOptions[] = {
+    {"input", 0, "JSON", "the execution input (default {})"},
+    {"input-file", 0, "FILE", "read the execution input from FILE"},
+    {"inputs-file", 0, "FILE.jsonl", "run every line as one execution; one result per line"},
+    {"type", 0, "STANDARD|EXPRESS", "the state machine type (default STANDARD)"},
+    {"name", 0, "NAME", "the execution name"},
+    {"virtual-time", 0, "", "run waits on a virtual clock: they pass instantly"},
+    {"history", 0, "", "add the execution's history events to the result"},
+    {"task", 0, "PATTERN=HANDLER", "answer Task resources matching PATTERN with a built-in handler",
+     true},
+    {"mock-config", 0, "FILE", "a Step Functions Local mock config"},
+    {"test-case", 0, "CASE", "the mock config's test case to run"},
+};
+
+constexpr OptionSpec kRunOptions[] = {
+    {"config", 'c', "FILE", "YAML pipeline configuration"},
+    {"definition", 'd', "FILE|FILE.ssb", "the state machine to run"},
+    {"brokers", 'b', "HOST:PORT,...", "Kafka bootstrap servers (default: an embedded broker)"},
+    {"input-topic", 'i', "TOPIC", "topic to consume", true},
+    {"output-topic", 'o', "TOPIC", "topic for execution outputs"},
+    {"dlq-topic", 0, "TOPIC", "dead-letter topic for failed executions and bad events"},
+    {"group", 'g', "GROUP", "consumer group id"},
+    {"workers", 'w', "N", "worker threads (default: one per core)"},
+    {"metrics-port", 0, "PORT", "serve /metrics, /healthz, /readyz on PORT"},
+    {"demo-rate", 0, "N", "events per second fed by the built-in generator (embedded broker)"},
+    {"kafka-property", 'X', "KEY=VALUE", "librdkafka property passed through", true},
+};
+
+constexpr OptionSpec kBrokerOptions[] = {
+    {"partitions", 'p', "N", "partitions per topic"},
+    {"topics", 't', "A,B,...", "topics to create"},
+};
+
+const Command kCommands[] = {
+    {{"validate", "Check state machine definitions; report every problem with its JSON pointer.",
+      "FILE...", 1, 1u << 20, kValidateOptions},
+     not_implemented},
+    {{"compile", "Compile a definition to a Program image (.ssb).", "FILE", 1, 1, kCompileOptions},
+     not_implemented},
+    {{"disasm",
+      "Print the bytecode listing of a definition or a Program image.",
+      "FILE|FILE.ssb",
+      1,
+      1,
+      {}},
+     not_implemented},
+    {{"exec", "Run one execution (or a batch) and print the result as JSON.", "DEF", 1, 1,
+      kExecOptions},
+     not_implemented},
+    {{"run", "Run pipelines: Kafka topics in, executions, output and dead-letter topics out.", "",
+      0, 0, kRunOptions},
+     not_implemented},
+    {{"broker", "Run the embedded Kafka-protocol broker alone and print its bootstrap address.", "",
+      0, 0, kBrokerOptions},
+     not_implemented},
+};
+
+}  // namespace
+
+std::span<const Command> commands() {
+  return kCommands;
+}
+
+int not_implemented(const CommandSpec& spec, const Args&) {
+  std::fprintf(stderr, "stepstream %.*s: not implemented yet\n", static_cast<int>(spec.name.size()),
+               spec.name.data());
+  return kExitFailure;
+}
+
+}  // namespace stepstream::cli
