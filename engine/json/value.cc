@@ -1,0 +1,100 @@
+// Value helpers: lookup, equality, copying.
+#include "engine/json/value.h"
+
+#include <cassert>
+
+namespace stepstream::json {
+
+std::string_view type_name(Type t) {
+  switch (t) {
+    case Type::kNull:
+      return "null";
+    case Type::kBool:
+      return "boolean";
+    case Type::kInt:
+      return "integer";
+    case Type::kDouble:
+      return "number";
+    case Type::kString:
+      return "string";
+    case Type::kArray:
+      return "array";
+    case Type::kObject:
+      return "object";
+  }
+  return "?";
+}
+
+const Value* Value::find(std::string_view key) const {
+  if (type_ != Type::kObject) return nullptr;
+  // Backwards: the last of repeated keys wins, as in Jackson's object model that AWS uses.
+  for (uint32_t i = size_; i-- > 0;)
+    if (u_.m[i].key == key) return &u_.m[i].value;
+  return nullptr;
+}
+
+bool equal(const Value& a, const Value& b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_int() && b.is_int()) return a.as_int() == b.as_int();
+    return a.as_double() == b.as_double();
+  }
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Type::kNull:
+      return true;
+    case Type::kBool:
+      return a.as_bool() == b.as_bool();
+    case Type::kString:
+      return a.as_string() == b.as_string();
+    case Type::kArray: {
+      if (a.size() != b.size()) return false;
+      for (uint32_t i = 0; i < a.size(); ++i)
+        if (!equal(a.items()[i], b.items()[i])) return false;
+      return true;
+    }
+    case Type::kObject: {
+      if (a.size() != b.size()) return false;
+      for (const Member& m : a.members()) {
+        const Value* other = b.find(m.key);
+        if (other == nullptr || !equal(m.value, *other)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+void ObjectBuilder::set(std::string_view key, const Value& v) {
+  for (uint32_t i = 0; i < size_; ++i) {
+    if (members_[i].key == key) {
+      members_[i].value = v;
+      return;
+    }
+  }
+  assert(size_ < capacity_);
+  members_[size_++] = {key, v};
+}
+
+Value deep_copy(const Value& v, Arena& arena) {
+  switch (v.type()) {
+    case Type::kString:
+      return Value::string(arena.copy(v.as_string()));
+    case Type::kArray: {
+      Value* items = arena.alloc_array<Value>(v.size());
+      for (uint32_t i = 0; i < v.size(); ++i)
+        items[i] = deep_copy(v.items()[i], arena);
+      return Value::array(items, v.size());
+    }
+    case Type::kObject: {
+      Member* ms = arena.alloc_array<Member>(v.size());
+      for (uint32_t i = 0; i < v.size(); ++i)
+        ms[i] = {arena.copy(v.members()[i].key), deep_copy(v.members()[i].value, arena)};
+      return Value::object(ms, v.size());
+    }
+    default:
+      return v;
+  }
+}
+
+}  // namespace stepstream::json

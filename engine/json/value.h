@@ -1,0 +1,133 @@
+// The JSON value model: immutable 16-byte values whose strings, arrays and objects live in an
+// Arena. Values never change once built, so a new document may share any part of an old one
+// (ResultPath merges copy only the objects along the path).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "engine/json/arena.h"
+
+namespace stepstream::json {
+
+enum class Type : uint8_t { kNull, kBool, kInt, kDouble, kString, kArray, kObject };
+
+std::string_view type_name(Type t);  // "null", "boolean", "integer", "number", "string", ...
+
+struct Member;
+
+class Value {
+ public:
+  constexpr Value() : type_(Type::kNull), size_(0), u_{.i = 0} {}
+  static constexpr Value null() { return Value(); }
+  static constexpr Value boolean(bool b) { return Value(Type::kBool, b ? 1 : 0, 0); }
+  static constexpr Value integer(int64_t i) { return Value(Type::kInt, 0, i); }
+  static Value number(double d) {
+    Value v(Type::kDouble, 0, 0);
+    v.u_.d = d;
+    return v;
+  }
+  // The characters are not copied: they must outlive the value (arena, constant pool, literal).
+  static Value string(std::string_view s) {
+    Value v(Type::kString, static_cast<uint32_t>(s.size()), 0);
+    v.u_.s = s.data();
+    return v;
+  }
+  static Value array(const Value* items, uint32_t n) {
+    Value v(Type::kArray, n, 0);
+    v.u_.a = items;
+    return v;
+  }
+  static Value object(const Member* members, uint32_t n) {
+    Value v(Type::kObject, n, 0);
+    v.u_.m = members;
+    return v;
+  }
+
+  Type type() const { return type_; }
+  bool is_null() const { return type_ == Type::kNull; }
+  bool is_bool() const { return type_ == Type::kBool; }
+  bool is_int() const { return type_ == Type::kInt; }
+  bool is_number() const { return type_ == Type::kInt || type_ == Type::kDouble; }
+  bool is_string() const { return type_ == Type::kString; }
+  bool is_array() const { return type_ == Type::kArray; }
+  bool is_object() const { return type_ == Type::kObject; }
+
+  bool as_bool() const { return size_ != 0; }
+  int64_t as_int() const { return u_.i; }
+  // Any number as a double.
+  double as_double() const { return type_ == Type::kInt ? static_cast<double>(u_.i) : u_.d; }
+  std::string_view as_string() const { return {u_.s, size_}; }
+  std::span<const Value> items() const { return {u_.a, size_}; }
+  std::span<const Member> members() const;
+  // Number of items or members (0 for scalars).
+  uint32_t size() const { return type_ == Type::kArray || type_ == Type::kObject ? size_ : 0; }
+
+  // The value of member `key` (the last one if a key repeats), or nullptr.
+  const Value* find(std::string_view key) const;
+
+ private:
+  constexpr Value(Type t, uint32_t size, int64_t i) : type_(t), size_(size), u_{.i = i} {}
+  Type type_;
+  uint32_t size_;  // string length, item or member count, boolean value
+  union {
+    int64_t i;
+    double d;
+    const char* s;
+    const Value* a;
+    const Member* m;
+  } u_;
+};
+static_assert(sizeof(Value) == 16);
+
+struct Member {
+  std::string_view key;
+  Value value;
+};
+
+inline std::span<const Member> Value::members() const {
+  return {u_.m, size_};
+}
+
+// Deep equality as ASL compares values: numbers by value (1 == 1.0), objects by members
+// regardless of order, arrays in order.
+bool equal(const Value& a, const Value& b);
+
+// Builds an object of a known maximum member count in an arena, in insertion order.
+class ObjectBuilder {
+ public:
+  ObjectBuilder(Arena& arena, uint32_t capacity)
+      : members_(arena.alloc_array<Member>(capacity)), capacity_(capacity) {}
+  // Appends; a repeated key replaces the earlier member's value in place.
+  void set(std::string_view key, const Value& v);
+  Value build() const { return Value::object(members_, size_); }
+  uint32_t size() const { return size_; }
+
+ private:
+  Member* members_;
+  uint32_t capacity_;
+  uint32_t size_ = 0;
+};
+
+// Copies `v` and everything it references into `arena`.
+Value deep_copy(const Value& v, Arena& arena);
+
+// A value that owns its storage: for constants and results that outlive an execution.
+class OwnedValue {
+ public:
+  OwnedValue() : arena_(std::make_unique<Arena>(1024)) {}
+  explicit OwnedValue(const Value& v) : arena_(std::make_unique<Arena>(1024)) {
+    value_ = deep_copy(v, *arena_);
+  }
+  const Value& get() const { return value_; }
+  Arena& arena() { return *arena_; }
+  void set(const Value& v) { value_ = v; }
+
+ private:
+  std::unique_ptr<Arena> arena_;
+  Value value_;
+};
+
+}  // namespace stepstream::json

@@ -1,0 +1,101 @@
+// The value model: parse, write, equality, arena reuse.
+#include <gtest/gtest.h>
+
+#include "engine/json/parse.h"
+#include "engine/json/write.h"
+
+namespace stepstream::json {
+namespace {
+
+std::string roundtrip(std::string_view text) {
+  Arena arena;
+  auto r = parse(text, arena);
+  EXPECT_TRUE(r.ok()) << text << ": " << r.error;
+  return to_string(r.value);
+}
+
+TEST(Value, RoundTrip) {
+  EXPECT_EQ(roundtrip(R"({"a":[1,2.5,"x",null,true,false,{}],"b":{"c":[]}})"),
+            R"({"a":[1,2.5,"x",null,true,false,{}],"b":{"c":[]}})");
+  EXPECT_EQ(roundtrip(" \"top\" "), "\"top\"");
+  EXPECT_EQ(roundtrip("42"), "42");
+  EXPECT_EQ(roundtrip("-7"), "-7");
+  EXPECT_EQ(roundtrip("null"), "null");
+  EXPECT_EQ(roundtrip("[]"), "[]");
+}
+
+TEST(Value, Numbers) {
+  EXPECT_EQ(roundtrip("1.0"), "1.0");
+  EXPECT_EQ(roundtrip("0.1"), "0.1");
+  EXPECT_EQ(roundtrip("1e21"), "1.0E21");
+  EXPECT_EQ(roundtrip("1.5e-7"), "1.5E-7");
+  EXPECT_EQ(roundtrip("9223372036854775807"), "9223372036854775807");
+  EXPECT_EQ(roundtrip("18446744073709551616"), "1.8446744073709552E19");
+  EXPECT_EQ(roundtrip("123456789012345678901234567890"), "1.2345678901234568E29");
+}
+
+TEST(Value, StringEscapes) {
+  EXPECT_EQ(roundtrip(R"("a\"b\\c\n\t\u0001\u00e9/")"), "\"a\\\"b\\\\c\\n\\t\\u0001\xc3\xa9/\"");
+}
+
+TEST(Value, Errors) {
+  Arena arena;
+  for (const char* bad : {"", "{", "[1,]", "{\"a\" 1}", "tru", "1 2", "{\"a\":1}}", "\"\\x\""}) {
+    auto r = parse(bad, arena);
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+}
+
+TEST(Value, FindAndEqual) {
+  Arena arena;
+  auto a = parse(R"({"x":1,"y":{"z":[1,2]},"x":3})", arena).value;
+  auto b = parse(R"({"y":{"z":[1.0,2]},"x":3.0})", arena).value;
+  ASSERT_NE(a.find("x"), nullptr);
+  EXPECT_EQ(a.find("x")->as_int(), 3);
+  EXPECT_EQ(a.find("nope"), nullptr);
+  EXPECT_TRUE(equal(a.find("y")->find("z")->items()[0], Value::number(1.0)));
+  EXPECT_FALSE(equal(Value::string("1"), Value::integer(1)));
+  // `a` has three members (one key twice) and `b` two, so they differ as member lists.
+  EXPECT_FALSE(equal(a, b));
+  auto c = parse(R"({"x":3,"y":{"z":[1,2]}})", arena).value;
+  EXPECT_TRUE(equal(c, b));
+}
+
+TEST(Value, DeepCopyOutlivesSource) {
+  OwnedValue owned;
+  {
+    Arena scratch;
+    auto v = parse(R"({"k":["s",{"n":1}]})", scratch).value;
+    owned = OwnedValue(v);
+  }
+  EXPECT_EQ(to_string(owned.get()), R"({"k":["s",{"n":1}]})");
+}
+
+TEST(Arena, ResetKeepsOneBlockLargeEnough) {
+  Arena arena(128);
+  for (int i = 0; i < 100; ++i)
+    arena.alloc(100);
+  EXPECT_GE(arena.used(), 10000u);
+  arena.reset();
+  EXPECT_EQ(arena.used(), 0u);
+  // After the reset the standing block holds a whole execution of the same size.
+  void* first = arena.alloc(100);
+  for (int i = 0; i < 99; ++i)
+    arena.alloc(100);
+  arena.reset();
+  EXPECT_EQ(arena.alloc(100), first);
+}
+
+TEST(Parser, ReusedAcrossDocuments) {
+  Parser parser;
+  Arena arena;
+  for (int i = 0; i < 3; ++i) {
+    auto r = parser.parse(R"({"i":[1,{"j":"k"}]})", arena);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(to_string(r.value), R"({"i":[1,{"j":"k"}]})");
+    arena.reset();
+  }
+}
+
+}  // namespace
+}  // namespace stepstream::json
