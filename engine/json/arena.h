@@ -31,7 +31,9 @@ class Arena {
   template <class T>
   T* alloc_array(size_t n) {
     static_assert(std::is_trivially_destructible_v<T>);
-    return static_cast<T*>(alloc(sizeof(T) * (n ? n : 1), alignof(T)));
+    // T may itself be a pointer type: sizeof(T) is meant.
+    return static_cast<T*>(
+        alloc(sizeof(T) * (n ? n : 1), alignof(T)));  // NOLINT(bugprone-sizeof-expression)
   }
 
   std::string_view copy(std::string_view s) {
