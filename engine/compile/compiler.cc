@@ -1,0 +1,516 @@
+// The compiler: one pass over the states in definition order, emitting each state's code.
+//
+// Register conventions inside a state's code:
+//   r0  the state's raw input (set by the VM on entry)
+//   r1  the effective input (after InputPath, then Parameters)
+//   r2  the result
+//   r3  the output (after ResultPath, then OutputPath)
+//   r4… temporaries, allocated per state
+#include "engine/compile/compiler.h"
+
+#include <map>
+#include <optional>
+#include <tuple>
+
+#include "engine/asl/intrinsic_parse.h"
+#include "engine/bytecode/intrinsics.h"
+#include "engine/json/write.h"
+
+namespace stepstream::compile {
+
+using bytecode::encode;
+using bytecode::Instr;
+using bytecode::Op;
+using bytecode::SiteKind;
+using bytecode::StateType;
+using bytecode::Test;
+
+namespace {
+
+constexpr uint32_t kInput = 0, kEffective = 1, kResult = 2, kOutput = 3, kFirstTemp = 4;
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::optional<StateType> state_type(std::string_view t) {
+  static constexpr std::pair<std::string_view, StateType> kTypes[] = {
+      {"Pass", StateType::kPass},         {"Task", StateType::kTask},
+      {"Choice", StateType::kChoice},     {"Wait", StateType::kWait},
+      {"Succeed", StateType::kSucceed},   {"Fail", StateType::kFail},
+      {"Parallel", StateType::kParallel}, {"Map", StateType::kMap}};
+  for (auto& [n, ty] : kTypes)
+    if (n == t) return ty;
+  return std::nullopt;
+}
+
+// A template needs code only if some object key inside it ends in ".$".
+bool is_dynamic(const json::Value& v) {
+  if (v.is_object()) {
+    for (const auto& m : v.members())
+      if (ends_with(m.key, ".$") || is_dynamic(m.value)) return true;
+  } else if (v.is_array()) {
+    for (const auto& item : v.items())
+      if (is_dynamic(item)) return true;
+  }
+  return false;
+}
+
+struct CompileError {
+  std::string message;
+};
+
+class Compiler {
+ public:
+  explicit Compiler(bytecode::Program& p) : p_(p) {}
+
+  void run(const json::Value& def) {
+    const json::Value* states = def.find("States");
+    const json::Value* start = def.find("StartAt");
+    if (states == nullptr || !states->is_object() || start == nullptr || !start->is_string())
+      throw CompileError{"definition has no States or StartAt"};
+    for (const auto& m : states->members()) {
+      if (state_index_.count(std::string(m.key))) continue;
+      state_index_[std::string(m.key)] = static_cast<uint32_t>(p_.states.size());
+      p_.states.push_back({constant(json::Value::string(m.key)), StateType::kPass, 0});
+    }
+    p_.start_state = state_of(start->as_string());
+    if (const json::Value* t = def.find("TimeoutSeconds"); t && t->is_int())
+      p_.timeout_seconds = static_cast<uint32_t>(t->as_int());
+    for (const auto& m : states->members()) {
+      uint32_t s = state_index_.at(std::string(m.key));
+      if (emitted_.count(s)) continue;  // a repeated key: the validator reports it
+      emitted_[s] = true;
+      state_name_ = m.key;
+      emit_state(s, m.value);
+    }
+    finish_constants();
+  }
+
+ private:
+  // ---- pools -------------------------------------------------------------------------------
+  uint32_t constant(const json::Value& v) {
+    // The type prefix keeps 1 and 1.0 apart: both print differently, but be explicit.
+    std::string key = std::to_string(static_cast<int>(v.type())) + json::to_string(v);
+    auto [it, inserted] =
+        constant_index_.try_emplace(key, static_cast<uint32_t>(constants_.size()));
+    if (inserted) constants_.push_back(json::deep_copy(v, pool_arena_));
+    return it->second;
+  }
+  uint32_t string_constant(std::string_view s) { return constant(json::Value::string(s)); }
+
+  uint32_t site(std::string_view path_text, SiteKind kind, std::string_view field) {
+    auto [it, inserted] =
+        path_index_.try_emplace(std::string(path_text), static_cast<uint32_t>(p_.paths.size()));
+    if (inserted) {
+      json::Path path;
+      std::string error;
+      if (!json::Path::parse(path_text, path, error))
+        throw CompileError{"invalid path '" + std::string(path_text) + "': " + error};
+      p_.paths.push_back(std::move(path));
+    }
+    uint32_t f = string_constant(field);
+    auto key = std::make_tuple(it->second, static_cast<int>(kind), f);
+    auto [sit, sinserted] = site_index_.try_emplace(key, static_cast<uint32_t>(p_.sites.size()));
+    if (sinserted) p_.sites.push_back({it->second, kind, f});
+    return sit->second;
+  }
+
+  void finish_constants() {
+    json::Value* items = pool_arena_.alloc_array<json::Value>(constants_.size());
+    for (size_t i = 0; i < constants_.size(); ++i)
+      items[i] = constants_[i];
+    p_.constant_pool =
+        json::OwnedValue(json::Value::array(items, static_cast<uint32_t>(constants_.size())));
+  }
+
+  uint32_t state_of(std::string_view name) {
+    auto it = state_index_.find(std::string(name));
+    if (it == state_index_.end())
+      throw CompileError{"no state named \"" + std::string(name) + "\""};
+    return it->second;
+  }
+
+  // ---- emission ----------------------------------------------------------------------------
+  uint32_t pc() const { return static_cast<uint32_t>(p_.code.size()); }
+  void emit(Op op, uint32_t a = 0, uint32_t b = 0, uint32_t c = 0) {
+    if (a > bytecode::kMaxA || b > bytecode::kMaxBC || c > bytecode::kMaxBC)
+      throw CompileError{"state machine too large for the instruction format"};
+    p_.code.push_back(encode(op, a, b, c));
+  }
+  void patch_jump(uint32_t at, uint32_t target) {
+    p_.code[at] = bytecode::with_c(p_.code[at], target);
+  }
+
+  uint32_t temp() {
+    uint32_t r = next_reg_++;
+    if (next_reg_ > p_.num_registers) p_.num_registers = next_reg_;
+    if (r >= bytecode::kMaxA) throw CompileError{"state needs too many registers"};
+    return r;
+  }
+
+  // Loads the value of a path or intrinsic string into a fresh register.
+  uint32_t emit_expression(std::string_view text, uint32_t input, SiteKind path_kind,
+                           std::string_view field) {
+    if (asl::looks_like_intrinsic(text)) {
+      asl::IntrinsicCall call;
+      std::string error;
+      if (!asl::parse_intrinsic(text, call, error))
+        throw CompileError{"invalid intrinsic '" + std::string(text) + "': " + error};
+      return emit_call(call, input, field);
+    }
+    uint32_t r = temp();
+    emit(Op::PATH, r, input, site(text, path_kind, field));
+    return r;
+  }
+
+  uint32_t emit_call(const asl::IntrinsicCall& call, uint32_t input, std::string_view field) {
+    uint32_t argc = static_cast<uint32_t>(call.args.size());
+    uint32_t base = next_reg_;
+    for (uint32_t i = 0; i < (argc ? argc : 1); ++i)
+      temp();
+    for (uint32_t i = 0; i < argc; ++i) {
+      const asl::IntrinsicArg& arg = call.args[i];
+      switch (arg.kind) {
+        case asl::IntrinsicArg::Kind::kLiteral:
+          emit(Op::LOADK, base + i, constant(arg.literal.get()));
+          break;
+        case asl::IntrinsicArg::Kind::kPath:
+          emit(Op::PATH, base + i, input, site(arg.path.text(), SiteKind::kIntrinsicArg, field));
+          break;
+        case asl::IntrinsicArg::Kind::kCall: {
+          uint32_t r = emit_call(*arg.call, input, field);
+          emit(Op::MOVE, base + i, r);
+          break;
+        }
+      }
+    }
+    emit(Op::CALL, base, static_cast<uint32_t>(call.function), argc);
+    return base;
+  }
+
+  // Builds payload template `t` (Parameters, ResultSelector, ...) over register `input`.
+  uint32_t emit_template(const json::Value& t, uint32_t input) {
+    uint32_t dst = temp();
+    if (!is_dynamic(t)) {
+      emit(Op::LOADK, dst, constant(t));
+      return dst;
+    }
+    if (t.is_object()) {
+      emit(Op::NEWOBJ, dst, t.size());
+      for (const auto& m : t.members()) {
+        if (ends_with(m.key, ".$")) {
+          std::string_view key = m.key.substr(0, m.key.size() - 2);
+          if (!m.value.is_string())
+            throw CompileError{"field '" + std::string(m.key) + "' must hold a string"};
+          uint32_t r = emit_expression(m.value.as_string(), input, SiteKind::kPayloadField, m.key);
+          emit(Op::SETR, dst, string_constant(key), r);
+        } else if (is_dynamic(m.value)) {
+          emit(Op::SETR, dst, string_constant(m.key), emit_template(m.value, input));
+        } else {
+          emit(Op::SETK, dst, string_constant(m.key), constant(m.value));
+        }
+      }
+    } else {
+      emit(Op::NEWARR, dst, t.size());
+      for (const auto& item : t.items()) {
+        if (is_dynamic(item))
+          emit(Op::PUSHR, dst, 0, emit_template(item, input));
+        else
+          emit(Op::PUSHK, dst, 0, constant(item));
+      }
+    }
+    return dst;
+  }
+
+  // InputPath: r1 := InputPath(r0). Absent means "$"; null means {}.
+  void emit_input_path(const json::Value& state) {
+    const json::Value* ip = state.find("InputPath");
+    if (ip == nullptr || (ip->is_string() && ip->as_string() == "$")) {
+      emit(Op::MOVE, kEffective, kInput);
+    } else if (ip->is_null()) {
+      emit(Op::LOADK, kEffective, constant(empty_object()));
+    } else {
+      emit(Op::PATH, kEffective, kInput, site(ip->as_string(), SiteKind::kInputPath, "InputPath"));
+    }
+  }
+
+  // Parameters (or another template field) replaces the effective input.
+  void emit_parameters(const json::Value& state, std::string_view field) {
+    if (const json::Value* params = state.find(field)) {
+      uint32_t r = emit_template(*params, kEffective);
+      emit(Op::MOVE, kEffective, r);
+    }
+  }
+
+  // ResultPath then OutputPath: r3 := OutputPath(ResultPath(r0, r2)).
+  void emit_result_and_output(const json::Value& state) {
+    const json::Value* rp = state.find("ResultPath");
+    if (rp == nullptr || (rp->is_string() && rp->as_string() == "$")) {
+      emit(Op::MOVE, kOutput, kResult);
+    } else if (rp->is_null()) {
+      emit(Op::MOVE, kOutput, kInput);
+    } else {
+      emit(Op::MOVE, kOutput, kInput);
+      emit(Op::ASSIGN, kOutput, kResult,
+           site(rp->as_string(), SiteKind::kResultPath, "ResultPath"));
+    }
+    emit_output_path(state, kOutput);
+  }
+
+  void emit_output_path(const json::Value& state, uint32_t from) {
+    const json::Value* op = state.find("OutputPath");
+    if (op == nullptr || (op->is_string() && op->as_string() == "$")) {
+      if (from != kOutput) emit(Op::MOVE, kOutput, from);
+    } else if (op->is_null()) {
+      emit(Op::LOADK, kOutput, constant(empty_object()));
+    } else {
+      emit(Op::PATH, kOutput, from, site(op->as_string(), SiteKind::kOutputPath, "OutputPath"));
+    }
+  }
+
+  void emit_transition(const json::Value& state) {
+    if (const json::Value* next = state.find("Next"); next && next->is_string())
+      emit(Op::GOTO, state_of(next->as_string()), kOutput);
+    else
+      emit(Op::SUCCEED, 0, kOutput);
+  }
+
+  static json::Value empty_object() { return json::Value::object(nullptr, 0); }
+
+  void emit_state(uint32_t s, const json::Value& state) {
+    const json::Value* type = state.find("Type");
+    auto t = type && type->is_string() ? state_type(type->as_string()) : std::nullopt;
+    if (!t) throw CompileError{"state \"" + std::string(state_name_) + "\" has no valid Type"};
+    p_.states[s].type = *t;
+    p_.states[s].entry_pc = pc();
+    next_reg_ = kFirstTemp;
+    if (p_.num_registers < kFirstTemp) p_.num_registers = kFirstTemp;
+    switch (*t) {
+      case StateType::kPass:
+        emit_pass(state);
+        break;
+      case StateType::kChoice:
+        emit_choice(state);
+        break;
+      case StateType::kWait:
+        emit_wait(state);
+        break;
+      case StateType::kSucceed:
+        emit_input_path(state);
+        emit_output_path(state, kEffective);
+        emit(Op::SUCCEED, 0, kOutput);
+        break;
+      case StateType::kFail:
+        emit_fail(state);
+        break;
+      case StateType::kTask:
+        emit_task(state);
+        break;
+      case StateType::kParallel:
+      case StateType::kMap:
+        throw CompileError{"state \"" + std::string(state_name_) + "\": " +
+                           std::string(bytecode::name(*t)) + " states are not supported yet"};
+    }
+  }
+
+  void emit_pass(const json::Value& state) {
+    emit_input_path(state);
+    emit_parameters(state, "Parameters");
+    if (const json::Value* result = state.find("Result"))
+      emit(Op::LOADK, kResult, constant(*result));
+    else
+      emit(Op::MOVE, kResult, kEffective);
+    emit_result_and_output(state);
+    emit_transition(state);
+  }
+
+  // Task: InputPath, Parameters, the call, ResultSelector, ResultPath, OutputPath.
+  void emit_task(const json::Value& state) {
+    const json::Value* resource = state.find("Resource");
+    if (resource == nullptr || !resource->is_string())
+      throw CompileError{"state \"" + std::string(state_name_) + "\" has no Resource"};
+    for (std::string_view unsupported : {"Retry", "Catch", "TimeoutSeconds", "TimeoutSecondsPath",
+                                         "HeartbeatSeconds", "HeartbeatSecondsPath"})
+      if (state.find(unsupported))
+        throw CompileError{"state \"" + std::string(state_name_) + "\": Task " +
+                           std::string(unsupported) + " is not supported yet"};
+    emit_input_path(state);
+    emit_parameters(state, "Parameters");
+    emit(Op::INVOKE, kResult, constant(*resource), kEffective);
+    if (const json::Value* selector = state.find("ResultSelector")) {
+      uint32_t r = emit_template(*selector, kResult);
+      emit(Op::MOVE, kResult, r);
+    }
+    emit_result_and_output(state);
+    emit_transition(state);
+  }
+
+  // ---- Choice ------------------------------------------------------------------------------
+  struct Operator {
+    std::string_view name;
+    Test test;
+    bool path;  // the ...Path form
+  };
+
+  static std::optional<Operator> find_operator(const json::Value& rule) {
+    static constexpr std::pair<std::string_view, Test> kOps[] = {
+#define X(name) {#name, Test::k##name},
+        STEPSTREAM_TESTS(X)
+#undef X
+    };
+    for (const auto& m : rule.members()) {
+      for (const auto& [n, test] : kOps) {
+        if (m.key == n) return Operator{n, test, false};
+        if (m.key.size() == n.size() + 4 && m.key.starts_with(n) && ends_with(m.key, "Path"))
+          return Operator{n, test, true};
+      }
+      if (m.key == "IsPresent") return Operator{"IsPresent", Test::kIsNull, false};
+    }
+    return std::nullopt;
+  }
+
+  // Leaves the rule's truth in the flag.
+  void emit_condition(const json::Value& rule) {
+    for (std::string_view combinator : {"And", "Or"}) {
+      const json::Value* list = rule.find(combinator);
+      if (list == nullptr || !list->is_array()) continue;
+      std::vector<uint32_t> exits;
+      uint32_t n = list->size();
+      for (uint32_t i = 0; i < n; ++i) {
+        emit_condition(list->items()[i]);
+        if (i + 1 < n) {
+          exits.push_back(pc());
+          emit(combinator == "And" ? Op::JMPNOT : Op::JMPIF);
+        }
+      }
+      for (uint32_t at : exits)
+        patch_jump(at, pc());
+      return;
+    }
+    if (const json::Value* inner = rule.find("Not")) {
+      emit_condition(*inner);
+      emit(Op::NOT);
+      return;
+    }
+    const json::Value* var = rule.find("Variable");
+    auto op = find_operator(rule);
+    if (var == nullptr || !var->is_string() || !op)
+      throw CompileError{"state \"" + std::string(state_name_) + "\": malformed Choice rule"};
+    const json::Value& operand = *rule.find(op->path ? std::string(op->name) + "Path" : op->name);
+    uint32_t v = temp();
+    if (op->name == "IsPresent") {
+      emit(Op::PATHOPT, v, kEffective,
+           site(var->as_string(), SiteKind::kChoiceVariable, "Variable"));
+      if (operand.is_bool() && !operand.as_bool()) emit(Op::NOT);
+      return;
+    }
+    emit(Op::PATH, v, kEffective, site(var->as_string(), SiteKind::kChoiceVariable, "Variable"));
+    if (op->path) {
+      uint32_t o = temp();
+      emit(Op::PATH, o, kEffective,
+           site(operand.as_string(), SiteKind::kChoiceOperand, std::string(op->name) + "Path"));
+      emit(Op::TESTR, v, static_cast<uint32_t>(op->test), o);
+    } else {
+      emit(Op::TESTK, v, static_cast<uint32_t>(op->test), constant(operand));
+    }
+  }
+
+  void emit_choice(const json::Value& state) {
+    emit_input_path(state);
+    const json::Value* choices = state.find("Choices");
+    if (choices == nullptr || !choices->is_array())
+      throw CompileError{"state \"" + std::string(state_name_) + "\" has no Choices"};
+    for (const auto& rule : choices->items()) {
+      emit_condition(rule);
+      uint32_t skip = pc();
+      emit(Op::JMPNOT);
+      emit_output_path(state, kEffective);
+      const json::Value* next = rule.find("Next");
+      if (next == nullptr || !next->is_string())
+        throw CompileError{"state \"" + std::string(state_name_) + "\": Choice rule without Next"};
+      emit(Op::GOTO, state_of(next->as_string()), kOutput);
+      patch_jump(skip, pc());
+    }
+    if (const json::Value* def = state.find("Default"); def && def->is_string()) {
+      emit_output_path(state, kEffective);
+      emit(Op::GOTO, state_of(def->as_string()), kOutput);
+    } else {
+      emit(Op::THROW, 0, string_constant("States.NoChoiceMatched"), string_constant("No Matches!"));
+    }
+  }
+
+  // ---- Wait and Fail -----------------------------------------------------------------------
+  void emit_wait(const json::Value& state) {
+    emit_input_path(state);
+    uint32_t r = temp();
+    if (const json::Value* s = state.find("Seconds")) {
+      emit(Op::LOADK, r, constant(*s));
+      emit(Op::WAIT, r, 0, 0);
+    } else if (const json::Value* ts = state.find("Timestamp")) {
+      emit(Op::LOADK, r, constant(*ts));
+      emit(Op::WAIT, r, 1, 0);
+    } else if (const json::Value* sp = state.find("SecondsPath")) {
+      uint32_t st = site(sp->as_string(), SiteKind::kSecondsPath, "SecondsPath");
+      emit(Op::PATHOPT, r, kEffective, st);
+      emit(Op::WAIT, r, 2, st);
+    } else if (const json::Value* tp = state.find("TimestampPath")) {
+      uint32_t st = site(tp->as_string(), SiteKind::kTimestampPath, "TimestampPath");
+      emit(Op::PATHOPT, r, kEffective, st);
+      emit(Op::WAIT, r, 3, st);
+    } else {
+      throw CompileError{"state \"" + std::string(state_name_) + "\": Wait needs a duration"};
+    }
+    emit_output_path(state, kEffective);
+    emit_transition(state);
+  }
+
+  uint32_t emit_fail_field(const json::Value& state, std::string_view name,
+                           std::string_view path_name, SiteKind kind) {
+    if (const json::Value* v = state.find(name); v && v->is_string()) {
+      uint32_t r = temp();
+      emit(Op::LOADK, r, constant(*v));
+      return r;
+    }
+    if (const json::Value* v = state.find(path_name); v && v->is_string())
+      return emit_expression(v->as_string(), kInput, kind, path_name);
+    return bytecode::kNoReg;
+  }
+
+  void emit_fail(const json::Value& state) {
+    uint32_t e = emit_fail_field(state, "Error", "ErrorPath", SiteKind::kErrorPath);
+    uint32_t c = emit_fail_field(state, "Cause", "CausePath", SiteKind::kCausePath);
+    emit(Op::FAIL, e, c);
+  }
+
+  bytecode::Program& p_;
+  json::Arena pool_arena_;
+  std::vector<json::Value> constants_;
+  std::map<std::string, uint32_t> constant_index_;
+  std::map<std::string, uint32_t> path_index_;
+  std::map<std::tuple<uint32_t, int, uint32_t>, uint32_t> site_index_;
+  std::map<std::string, uint32_t> state_index_;
+  std::map<uint32_t, bool> emitted_;
+  std::string_view state_name_;
+  uint32_t next_reg_ = kFirstTemp;
+};
+
+}  // namespace
+
+bool compile(const json::Value& definition, bytecode::Program& out, std::string& error) {
+  bytecode::Program p;
+  try {
+    Compiler(p).run(definition);
+  } catch (const CompileError& e) {
+    error = e.message;
+    return false;
+  }
+  if (std::string problem = bytecode::verify(p); !problem.empty()) {
+    error = "internal compiler error: " + problem;
+    return false;
+  }
+  out = std::move(p);
+  return true;
+}
+
+}  // namespace stepstream::compile

@@ -1,0 +1,92 @@
+// Runs every case file in tests/vm/cases: a definition, an input and the expected result.
+// A case may set "payload_limit"; "cause": null asserts that no cause is reported, and a case
+// without "cause" does not check it. Executions run on a virtual clock.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "engine/compile/build.h"
+#include "engine/json/parse.h"
+#include "engine/json/write.h"
+#include "engine/vm/vm.h"
+
+namespace stepstream {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kCases = fs::path(STEPSTREAM_SOURCE_DIR) / "tests/vm/cases";
+
+std::vector<std::string> case_names() {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(kCases))
+    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+class VmCase : public testing::TestWithParam<std::string> {};
+
+TEST_P(VmCase, Runs) {
+  std::ifstream in(kCases / (GetParam() + ".json"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  json::Arena arena;
+  auto parsed = json::parse(text, arena);
+  ASSERT_TRUE(parsed.ok()) << parsed.error;
+  const json::Value& c = parsed.value;
+
+  bytecode::Program program;
+  std::vector<asl::Problem> problems;
+  ASSERT_TRUE(compile::build_program(json::to_string(*c.find("definition")), {}, program, problems))
+      << (problems.empty() ? "" : asl::to_string(problems[0]));
+
+  vm::VirtualClock clock(1'700'000'000'000'000'000);
+  vm::Random random(42);
+  vm::Limits limits;
+  if (const json::Value* l = c.find("payload_limit")) limits.payload_bytes = l->as_int();
+  vm::TaskRegistry tasks;
+  tasks.add("arn:aws:lambda:*", vm::TaskRegistry::builtin("echo"));
+  vm::Vm machine(program, clock, random, limits, &tasks);
+  vm::Execution exec;
+  json::Value input = json::deep_copy(*c.find("input"), exec.arena());
+  vm::Identity id;
+  id.state_machine_name = "cases";
+  id.execution_name = "case";
+  machine.start(exec, input, id, true);
+  machine.finish(exec);
+
+  const json::Value& expected = *c.find("expected");
+  EXPECT_EQ(vm::name(exec.status()), expected.find("status")->as_string())
+      << "error: " << exec.error().value_or("-") << " cause: " << exec.cause().value_or("-");
+  if (const json::Value* out = expected.find("output")) {
+    EXPECT_TRUE(json::equal(exec.output(), *out))
+        << "got " << json::to_string(exec.output()) << "\nwant " << json::to_string(*out);
+  }
+  if (const json::Value* error = expected.find("error")) {
+    EXPECT_EQ(exec.error().value_or("<none>"), error->as_string());
+  }
+  if (const json::Value* cause = expected.find("cause")) {
+    if (cause->is_null()) {
+      EXPECT_FALSE(exec.cause().has_value()) << *exec.cause();
+    } else {
+      EXPECT_EQ(exec.cause().value_or("<none>"), cause->as_string());
+    }
+  }
+  // Every execution's history starts and ends as AWS's does.
+  ASSERT_FALSE(exec.history().empty());
+  EXPECT_EQ(exec.history().front().find("type")->as_string(), "ExecutionStarted");
+  std::string_view last = exec.history().back().find("type")->as_string();
+  EXPECT_TRUE(last == "ExecutionSucceeded" || last == "ExecutionFailed" ||
+              last == "ExecutionTimedOut")
+      << last;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, VmCase, testing::ValuesIn(case_names()),
+                         [](const testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
+
+}  // namespace
+}  // namespace stepstream
