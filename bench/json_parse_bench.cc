@@ -43,5 +43,3 @@ void BM_IotParseOnDemand(benchmark::State& state) {
 BENCHMARK(BM_IotParseOnDemand);
 
 }  // namespace
-
-BENCHMARK_MAIN();

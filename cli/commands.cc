@@ -9,10 +9,12 @@ namespace {
 
 constexpr OptionSpec kValidateOptions[] = {
     {"quiet", 'q', "", "print nothing on success"},
+    {"type", 0, "STANDARD|EXPRESS", "the state machine type (default STANDARD)"},
 };
 
 constexpr OptionSpec kCompileOptions[] = {
-    {"output", 'o', "OUT.ssb", "where to write the compiled Program"},
+    {"output", 'o', "OUT.ssb", "where to write the compiled Program (default: FILE.ssb)"},
+    {"type", 0, "STANDARD|EXPRESS", "the state machine type to validate for (default STANDARD)"},
 };
 
 constexpr OptionSpec kExecOptions[] = {
@@ -25,6 +27,7 @@ constexpr OptionSpec kExecOptions[] = {
     {"history", 0, "", "add the execution's history events to the result"},
     {"task", 0, "PATTERN=HANDLER", "answer Task resources matching PATTERN with a built-in handler",
      true},
+    {"payload-limit", 0, "BYTES", "States.DataLimitExceeded beyond this (default 262144)"},
     {"mock-config", 0, "FILE", "a Step Functions Local mock config"},
     {"test-case", 0, "CASE", "the mock config's test case to run"},
 };
@@ -51,19 +54,19 @@ constexpr OptionSpec kBrokerOptions[] = {
 const Command kCommands[] = {
     {{"validate", "Check state machine definitions; report every problem with its JSON pointer.",
       "FILE...", 1, 1u << 20, kValidateOptions},
-     not_implemented},
+     run_validate},
     {{"compile", "Compile a definition to a Program image (.ssb).", "FILE", 1, 1, kCompileOptions},
-     not_implemented},
+     run_compile},
     {{"disasm",
       "Print the bytecode listing of a definition or a Program image.",
       "FILE|FILE.ssb",
       1,
       1,
       {}},
-     not_implemented},
+     run_disasm},
     {{"exec", "Run one execution (or a batch) and print the result as JSON.", "DEF", 1, 1,
       kExecOptions},
-     not_implemented},
+     run_exec},
     {{"run", "Run pipelines: Kafka topics in, executions, output and dead-letter topics out.", "",
       0, 0, kRunOptions},
      not_implemented},

@@ -22,4 +22,9 @@ std::span<const Command> commands();
 // Prints "stepstream NAME: not implemented yet" and returns kExitFailure.
 int not_implemented(const CommandSpec& spec, const Args& args);
 
+int run_validate(const CommandSpec& spec, const Args& args);
+int run_exec(const CommandSpec& spec, const Args& args);
+int run_compile(const CommandSpec& spec, const Args& args);
+int run_disasm(const CommandSpec& spec, const Args& args);
+
 }  // namespace stepstream::cli

@@ -1,30 +1,18 @@
 // The built `stepstream` binary: global flags, dispatch, usage errors and exit codes.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
+
+#include "tests/support/run_command.h"
 
 namespace {
 
-struct Run {
-  int status;
-  std::string out;  // stdout and stderr together
-};
+using stepstream::testing_support::CommandResult;
 
-Run run(const std::string& args) {
-  std::string cmd = std::string(STEPSTREAM_BINARY) + " " + args + " 2>&1";
-  Run r{-1, {}};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.out.append(buf.data(), n);
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+// Runs the binary with `args`, stdout and stderr together.
+CommandResult run(const std::string& args) {
+  return stepstream::testing_support::run_command(std::string(STEPSTREAM_BINARY) + " " + args +
+                                                  " 2>&1");
 }
 
 TEST(Command, Version) {
