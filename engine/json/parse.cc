@@ -115,9 +115,15 @@ struct Parser::Impl {
         return simdjson::SUCCESS;
       }
       case od::json_type::string: {
+        std::string_view raw = v.raw_json_token();
         std::string_view s;
         if (auto e = v.get_string().get(s)) return e;
-        out = Value::string(arena->copy(s));
+        // JSON must escape '"', '\\' and control characters, and every escape is longer than
+        // what it stands for: text exactly two quotes longer than its value had no escapes,
+        // so it holds nothing the writer must escape.
+        while (!raw.empty() && is_json_space(raw.back()))
+          raw.remove_suffix(1);
+        out = Value::string(arena->copy(s), raw.size() == s.size() + 2);
         return simdjson::SUCCESS;
       }
       case od::json_type::number:

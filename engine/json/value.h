@@ -30,9 +30,12 @@ class Value {
     return v;
   }
   // The characters are not copied: they must outlive the value (arena, constant pool, literal).
-  static Value string(std::string_view s) {
+  // `plain` promises that no character needs escaping in JSON (the writer then copies it as is);
+  // the parser knows it for free for most strings.
+  static Value string(std::string_view s, bool plain = false) {
     Value v(Type::kString, static_cast<uint32_t>(s.size()), 0);
     v.u_.s = s.data();
+    v.plain_ = plain;
     return v;
   }
   static Value array(const Value* items, uint32_t n) {
@@ -60,10 +63,16 @@ class Value {
   // Any number as a double.
   double as_double() const { return type_ == Type::kInt ? static_cast<double>(u_.i) : u_.d; }
   std::string_view as_string() const { return {u_.s, size_}; }
+  bool is_plain_string() const { return plain_; }
   std::span<const Value> items() const { return {u_.a, size_}; }
   std::span<const Member> members() const;
   // Number of items or members (0 for scalars).
   uint32_t size() const { return type_ == Type::kArray || type_ == Type::kObject ? size_ : 0; }
+
+  // The same value, not merely an equal one: same type and the same storage.
+  bool identical(const Value& o) const {
+    return type_ == o.type_ && size_ == o.size_ && u_.i == o.u_.i;
+  }
 
   // The value of member `key` (the last one if a key repeats), or nullptr.
   const Value* find(std::string_view key) const;
@@ -71,7 +80,8 @@ class Value {
  private:
   constexpr Value(Type t, uint32_t size, int64_t i) : type_(t), size_(size), u_{.i = i} {}
   Type type_;
-  uint32_t size_;  // string length, item or member count, boolean value
+  bool plain_ = false;  // strings only: see string()
+  uint32_t size_;       // string length, item or member count, boolean value
   union {
     int64_t i;
     double d;

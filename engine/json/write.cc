@@ -1,4 +1,5 @@
-// The serializer: one recursive walk appending to a caller-owned buffer.
+// The serializer: one reservation for an upper bound of the text, then one recursive walk
+// writing through a plain pointer. Also the exact size of a value's text, for the payload limit.
 #include "engine/json/write.h"
 
 #include <algorithm>
@@ -26,45 +27,156 @@ void append_utf8(uint32_t cp, std::string& out) {
   }
 }
 
-void write_string(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;  // start of the pending run of characters that need no escape
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
+namespace {
+
+// An upper bound of serialized_size that costs one step per value, none per character: numbers
+// count as their longest text, every character of a string as the longest escape (\u0000).
+size_t size_bound(const Value& v) {
+  switch (v.type()) {
+    case Type::kNull:
+      return 4;
+    case Type::kBool:
+      return 5;
+    case Type::kInt:
+    case Type::kDouble:
+      return 40;  // format_number writes at most 40
+    case Type::kString:
+      return (v.is_plain_string() ? 1 : 6) * v.as_string().size() + 2;
+    case Type::kArray: {
+      size_t n = 2 + v.size();
+      for (const Value& item : v.items())
+        n += size_bound(item);
+      return n;
+    }
+    case Type::kObject: {
+      size_t n = 2 + v.size();
+      for (const Member& m : v.members())
+        n += 6 * m.key.size() + 3 + size_bound(m.value);
+      return n;
     }
   }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
+  return 0;
+}
+
+// SWAR test of eight bytes for any that write_string must escape.
+bool needs_escape8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return (below_space | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
+}
+
+char* write_string_raw(std::string_view s, char* p) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  *p++ = '"';
+  size_t i = 0;
+  while (i < s.size()) {
+    // Copy eight plain characters at a time: no byte below 0x20, no '"', no '\\'.
+    if (i + 8 <= s.size() && !needs_escape8(s.data() + i)) {
+      std::memcpy(p, s.data() + i, 8);
+      p += 8;
+      i += 8;
+      continue;
+    }
+    unsigned char c = static_cast<unsigned char>(s[i++]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      *p++ = static_cast<char>(c);
+      continue;
+    }
+    *p++ = '\\';
+    switch (c) {
+      case '"':
+        *p++ = '"';
+        break;
+      case '\\':
+        *p++ = '\\';
+        break;
+      case '\n':
+        *p++ = 'n';
+        break;
+      case '\r':
+        *p++ = 'r';
+        break;
+      case '\t':
+        *p++ = 't';
+        break;
+      case '\b':
+        *p++ = 'b';
+        break;
+      case '\f':
+        *p++ = 'f';
+        break;
+      default:
+        std::memcpy(p, "u00", 3);
+        p[3] = kHex[c >> 4];
+        p[4] = kHex[c & 15];
+        p += 5;
+    }
+  }
+  *p++ = '"';
+  return p;
+}
+
+char* write_raw(const Value& v, char* p) {
+  switch (v.type()) {
+    case Type::kNull:
+      std::memcpy(p, "null", 4);
+      return p + 4;
+    case Type::kBool:
+      if (v.as_bool()) {
+        std::memcpy(p, "true", 4);
+        return p + 4;
+      }
+      std::memcpy(p, "false", 5);
+      return p + 5;
+    case Type::kInt:
+    case Type::kDouble:
+      return p + format_number(v, p);
+    case Type::kString:
+      if (v.is_plain_string()) {
+        *p = '"';
+        if (!v.as_string().empty()) std::memcpy(p + 1, v.as_string().data(), v.as_string().size());
+        p += v.as_string().size() + 1;
+        *p = '"';
+        return p + 1;
+      }
+      return write_string_raw(v.as_string(), p);
+    case Type::kArray: {
+      *p++ = '[';
+      bool first = true;
+      for (const Value& item : v.items()) {
+        if (!first) *p++ = ',';
+        first = false;
+        p = write_raw(item, p);
+      }
+      *p++ = ']';
+      return p;
+    }
+    case Type::kObject: {
+      *p++ = '{';
+      bool first = true;
+      for (const Member& m : v.members()) {
+        if (!first) *p++ = ',';
+        first = false;
+        p = write_string_raw(m.key, p);
+        *p++ = ':';
+        p = write_raw(m.value, p);
+      }
+      *p++ = '}';
+      return p;
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+void write_string(std::string_view s, std::string& out) {
+  size_t old = out.size();
+  out.resize(old + 6 * s.size() + 2);  // room for the longest escape of every character
+  out.resize(static_cast<size_t>(write_string_raw(s, out.data() + old) - out.data()));
 }
 
 size_t format_number(const Value& v, char* buf) {
@@ -116,45 +228,11 @@ void write_number(const Value& v, std::string& out) {
 }
 
 void write(const Value& v, std::string& out) {
-  switch (v.type()) {
-    case Type::kNull:
-      out.append("null");
-      return;
-    case Type::kBool:
-      out.append(v.as_bool() ? "true" : "false");
-      return;
-    case Type::kInt:
-    case Type::kDouble:
-      write_number(v, out);
-      return;
-    case Type::kString:
-      write_string(v.as_string(), out);
-      return;
-    case Type::kArray: {
-      out.push_back('[');
-      bool first = true;
-      for (const Value& item : v.items()) {
-        if (!first) out.push_back(',');
-        first = false;
-        write(item, out);
-      }
-      out.push_back(']');
-      return;
-    }
-    case Type::kObject: {
-      out.push_back('{');
-      bool first = true;
-      for (const Member& m : v.members()) {
-        if (!first) out.push_back(',');
-        first = false;
-        write_string(m.key, out);
-        out.push_back(':');
-        write(m.value, out);
-      }
-      out.push_back('}');
-      return;
-    }
-  }
+  // One reservation for the whole document (an upper bound, so no step below checks room),
+  // then plain pointer writes: per-string capacity checks were most of the cost.
+  size_t old = out.size();
+  out.resize(old + size_bound(v));
+  out.resize(static_cast<size_t>(write_raw(v, out.data() + old) - out.data()));
 }
 
 std::string to_string(const Value& v) {
@@ -163,19 +241,7 @@ std::string to_string(const Value& v) {
   return s;
 }
 
-}  // namespace stepstream::json
-
-namespace stepstream::json {
-
 namespace {
-
-// How many characters of `s` write_string() escapes. A loop the compiler vectorizes.
-size_t escapes(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    n += (c < 0x20) | (c == '"') | (c == '\\');
-  return n;
-}
 
 size_t exact_string_size(std::string_view s) {
   size_t n = 2;
@@ -190,35 +256,6 @@ size_t exact_string_size(std::string_view s) {
   return n;
 }
 
-// An upper bound of serialized_size that costs little: numbers count as their longest text,
-// escaped characters as the longest escape.
-size_t size_bound(const Value& v) {
-  switch (v.type()) {
-    case Type::kNull:
-      return 4;
-    case Type::kBool:
-      return 5;
-    case Type::kInt:
-    case Type::kDouble:
-      return 24;
-    case Type::kString:
-      return v.as_string().size() + 2 + 5 * escapes(v.as_string());
-    case Type::kArray: {
-      size_t n = 2 + v.size();
-      for (const Value& item : v.items())
-        n += size_bound(item);
-      return n;
-    }
-    case Type::kObject: {
-      size_t n = 2 + v.size();
-      for (const Member& m : v.members())
-        n += m.key.size() + 3 + 5 * escapes(m.key) + size_bound(m.value);
-      return n;
-    }
-  }
-  return 0;
-}
-
 size_t exact_size(const Value& v, size_t limit) {
   switch (v.type()) {
     case Type::kNull:
@@ -231,7 +268,7 @@ size_t exact_size(const Value& v, size_t limit) {
       return format_number(v, buf);
     }
     case Type::kString:
-      return exact_string_size(v.as_string());
+      return v.is_plain_string() ? v.as_string().size() + 2 : exact_string_size(v.as_string());
     case Type::kArray: {
       size_t n = 2 + (v.size() ? v.size() - 1 : 0);
       for (const Value& item : v.items()) {

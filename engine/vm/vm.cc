@@ -28,10 +28,6 @@ constexpr int64_t kNanos = 1'000'000'000;
 // AWS refuses waits longer than this many seconds ("Wait state delay is too long").
 constexpr int64_t kMaxWaitSeconds = 2147483647;
 
-bool same(const Value& a, const Value& b) {
-  return std::memcmp(&a, &b, sizeof(Value)) == 0;
-}
-
 // StringMatches: '*' matches any run of characters; "\*" and "\\" are a literal '*' and '\'.
 bool string_matches(std::string_view s, std::string_view pattern) {
   size_t si = 0, pi = 0, star_p = std::string_view::npos, star_s = 0;
@@ -225,7 +221,10 @@ const Value& Vm::context(Execution& x) {
   std::string exec_arn = prefix + (id.express ? ":express:" : ":execution:") +
                          std::string(id.state_machine_name) + ":" + std::string(id.execution_name);
   // An Express execution's ARN ends in a run id of its own after the name.
-  if (id.express) exec_arn += ":" + std::string(x.run_id_, sizeof x.run_id_);
+  if (id.express) {
+    if (x.run_id_[0] == 0) random_.uuid(x.run_id_);  // drawn once, on first use
+    exec_arn += ":" + std::string(x.run_id_, sizeof x.run_id_);
+  }
   json::ObjectBuilder exec(a, 6);
   exec.set("Id", Value::string(a.copy(exec_arn)));
   exec.set("Input", x.input_);
@@ -350,7 +349,7 @@ Status Vm::enter_state(Execution& x, uint32_t state, const Value& input) {
 // Checks the payload limit and records StateExited; false when the state failed instead.
 bool Vm::exit_state(Execution& x, const Value& output) {
   // Only a state that built something new can have outgrown the limit.
-  if (!same(output, x.regs_[0]) && json::exceeds_size(output, limits_.payload_bytes)) {
+  if (!output.identical(x.regs_[0]) && json::exceeds_size(output, limits_.payload_bytes)) {
     raise(x, "States.DataLimitExceeded",
           "The state/task '" + std::string(p_.state_name(x.state_)) +
               "' returned a result with a size exceeding the maximum number of bytes service "
@@ -555,7 +554,7 @@ Status Vm::start(Execution& x, const Value& input, const Identity& id, bool reco
   x.regs_.assign(p_.num_registers, Value());
   x.builder_room_.assign(p_.num_registers, 0);
   x.id_ = id;
-  if (id.express) random_.uuid(x.run_id_);
+  x.run_id_[0] = 0;
   x.input_ = input;
   x.record_history_ = record_history;
   x.status_ = Status::kRunning;

@@ -38,6 +38,13 @@ TEST(Value, StringEscapes) {
   EXPECT_EQ(roundtrip(R"("a\"b\\c\n\t\u0001\u00e9/")"), "\"a\\\"b\\\\c\\n\\t\\u0001\xc3\xa9/\"");
 }
 
+// Strings the parser marks plain are copied as they are; any escape in the source (even one
+// hidden by padding whitespace that makes the token as long as a plain one) must come back.
+TEST(Value, PlainStringsAndEscapesSurviveWhitespace) {
+  EXPECT_EQ(roundtrip("[ \"q\\\"\" , \"plain\" ,\"t\\t\"\n]"), R"(["q\"","plain","t\t"])");
+  EXPECT_EQ(roundtrip("{ \"k\" :\t\"v\\\\\"  }"), R"({"k":"v\\"})");
+}
+
 TEST(Value, Errors) {
   Arena arena;
   for (const char* bad : {"", "{", "[1,]", "{\"a\" 1}", "tru", "1 2", "{\"a\":1}}", "\"\\x\""}) {
