@@ -81,7 +81,8 @@ void run_workflow(benchmark::State& state, const char* file, std::string (*make)
   size_t i = 0, bytes = 0;
   uint64_t failures = 0;
   // Warm up: buffers reach their steady-state sizes.
-  for (size_t k = 0; k < kEvents; ++k) run_event(machine, parser, exec, id, events[k], out);
+  for (size_t k = 0; k < kEvents; ++k)
+    run_event(machine, parser, exec, id, events[k], out);
   uint64_t allocs_before = g_allocations.load();
   for (auto _ : state) {
     run_event(machine, parser, exec, id, events[i++ % kEvents], out);
