@@ -329,7 +329,8 @@ Status Vm::timed_out(Execution& x) {
 // ---- states ---------------------------------------------------------------------------------
 
 Status Vm::enter_state(Execution& x, uint32_t state, const Value& input) {
-  int64_t now = clock_.now();
+  // Only a deadline or the context object ($$.State.EnteredTime) needs the time of entry.
+  int64_t now = x.deadline_ != 0 || uses_context_ ? clock_.now() : 0;
   if (x.deadline_ != 0 && now >= x.deadline_) return timed_out(x);
   x.state_ = state;
   x.pc_ = p_.states[state].entry_pc;
@@ -402,6 +403,8 @@ Status Vm::wait(Execution& x, const Value& v, uint32_t mode, uint32_t site) {
 Vm::Vm(const bytecode::Program& program, Clock& clock, Random& random, Limits limits,
        const TaskRegistry* tasks)
     : p_(program), clock_(clock), random_(random), limits_(limits) {
+  for (const bytecode::Site& site : p_.sites)
+    uses_context_ |= p_.paths[site.path].is_context();
   handlers_.assign(p_.num_constants(), nullptr);
   for (Instr in : p_.code)
     if (bytecode::op_of(in) == Op::INVOKE && tasks != nullptr)

@@ -115,6 +115,7 @@ class Vm {
   Random& random_;
   Limits limits_;
   std::vector<const TaskHandler*> handlers_;  // by constant index of the Resource string
+  bool uses_context_ = false;                 // some path reads $$
 };
 
 }  // namespace stepstream::vm
