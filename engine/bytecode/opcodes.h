@@ -66,14 +66,29 @@ constexpr const OpInfo& info(Op op) {
 
 // Choice-rule tests (operand B of TESTK/TESTR). The Path forms of the comparison operators
 // compile to TESTR; IsPresent compiles to PATHOPT.
-#define STEPSTREAM_TESTS(X)                                                                    \
-  X(StringEquals)                                                                              \
-  X(StringLessThan)                                                                            \
-  X(StringGreaterThan) X(StringLessThanEquals) X(StringGreaterThanEquals) X(StringMatches)     \
-      X(NumericEquals) X(NumericLessThan) X(NumericGreaterThan) X(NumericLessThanEquals)       \
-          X(NumericGreaterThanEquals) X(BooleanEquals) X(TimestampEquals) X(TimestampLessThan) \
-              X(TimestampGreaterThan) X(TimestampLessThanEquals) X(TimestampGreaterThanEquals) \
-                  X(IsNull) X(IsNumeric) X(IsString) X(IsBoolean) X(IsTimestamp)
+#define STEPSTREAM_TESTS(X)     \
+  X(StringEquals)               \
+  X(StringLessThan)             \
+  X(StringGreaterThan)          \
+  X(StringLessThanEquals)       \
+  X(StringGreaterThanEquals)    \
+  X(StringMatches)              \
+  X(NumericEquals)              \
+  X(NumericLessThan)            \
+  X(NumericGreaterThan)         \
+  X(NumericLessThanEquals)      \
+  X(NumericGreaterThanEquals)   \
+  X(BooleanEquals)              \
+  X(TimestampEquals)            \
+  X(TimestampLessThan)          \
+  X(TimestampGreaterThan)       \
+  X(TimestampLessThanEquals)    \
+  X(TimestampGreaterThanEquals) \
+  X(IsNull)                     \
+  X(IsNumeric)                  \
+  X(IsString)                   \
+  X(IsBoolean)                  \
+  X(IsTimestamp)
 
 enum class Test : uint8_t {
 #define X(name) k##name,

@@ -276,12 +276,23 @@ Status Vm::fail(Execution& x, std::optional<std::string_view> error,
   return x.status_ = Status::kFailed;
 }
 
-// A runtime error in the current state. There is no Catch yet, so it ends the execution.
+// Where every error raised in a state lands: the one place Catch will route from. There is no
+// Catch yet, so it ends the execution.
+Status Vm::throw_error(Execution& x, std::string_view error, std::string_view cause) {
+  return fail(x, error, cause);
+}
+
+// An error the engine itself raises in the current state, with AWS's cause prefix.
 Status Vm::raise(Execution& x, std::string_view error, std::string_view message) {
   std::string cause = "An error occurred while executing the state '" +
                       std::string(p_.state_name(x.state_)) + "' (entered at the event id #" +
                       std::to_string(x.entered_event_) + "). " + std::string(message);
-  return fail(x, error, x.arena_.copy(cause));
+  return throw_error(x, error, x.arena_.copy(cause));
+}
+
+Status Vm::corrupt(Execution& x, uint32_t pc) {
+  return raise(x, "States.Runtime",
+               "The program is corrupt: a builder overflows at pc " + std::to_string(pc) + ".");
 }
 
 Status Vm::raise_path_error(Execution& x, const bytecode::Site& site, const Value& root) {
@@ -425,7 +436,7 @@ Status Vm::invoke(Execution& x, uint32_t dst, uint32_t resource, const Value& in
   TaskError err;
   Value out;
   ++x.event_id_;
-  if (!h->invoke(input, x.arena_, out, err)) return fail(x, err.error, err.cause);
+  if (!h->invoke(input, x.arena_, out, err)) return throw_error(x, err.error, err.cause);
   x.regs_[dst] = out;
   return Status::kRunning;
 }
@@ -478,7 +489,9 @@ Status Vm::run(Execution& x) {
         break;
       case Op::SETK:
       case Op::SETR: {
-        assert(R[a].is_object() && x.builder_room_[a] > 0);
+        // The verifier cannot follow builders through the code, so room is checked here: a
+        // corrupt image gets an error, never a write past the builder.
+        if (!R[a].is_object() || x.builder_room_[a] == 0) return corrupt(x, x.pc_ - 1);
         --x.builder_room_[a];
         auto* members = const_cast<json::Member*>(R[a].members().data());
         uint32_t n = R[a].size();
@@ -489,7 +502,7 @@ Status Vm::run(Execution& x) {
       }
       case Op::PUSHK:
       case Op::PUSHR: {
-        assert(R[a].is_array() && x.builder_room_[a] > 0);
+        if (!R[a].is_array() || x.builder_room_[a] == 0) return corrupt(x, x.pc_ - 1);
         --x.builder_room_[a];
         auto* items = const_cast<Value*>(R[a].items().data());
         uint32_t n = R[a].size();

@@ -101,7 +101,9 @@ class Vm {
   Status succeed(Execution& x, const json::Value& output);
   Status fail(Execution& x, std::optional<std::string_view> error,
               std::optional<std::string_view> cause);
+  Status throw_error(Execution& x, std::string_view error, std::string_view cause);
   Status raise(Execution& x, std::string_view error, std::string_view message);
+  Status corrupt(Execution& x, uint32_t pc);
   Status raise_path_error(Execution& x, const bytecode::Site& site, const json::Value& root);
   Status wait(Execution& x, const json::Value& v, uint32_t mode, uint32_t site);
   Status timed_out(Execution& x);

@@ -90,3 +90,37 @@ INSTANTIATE_TEST_SUITE_P(Cases, VmCase, testing::ValuesIn(case_names()),
 
 }  // namespace
 }  // namespace stepstream
+
+namespace stepstream {
+namespace {
+
+// The verifier cannot follow object builders through the code; the VM must refuse a program
+// whose builder has no room left rather than write past it.
+TEST(VmCorruptProgram, BuilderOverflowIsAnErrorNotAWrite) {
+  bytecode::Program program;
+  std::vector<asl::Problem> problems;
+  ASSERT_TRUE(compile::build_program(
+      R"({"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"$.x"},"End":true}}})", {},
+      program, problems));
+  bool patched = false;
+  for (auto& in : program.code) {
+    if (bytecode::op_of(in) == bytecode::Op::NEWOBJ) {
+      in = bytecode::encode(bytecode::Op::NEWOBJ, bytecode::a_of(in), 0, 0);
+      patched = true;
+    }
+  }
+  ASSERT_TRUE(patched);
+  ASSERT_EQ(bytecode::verify(program), "");
+  vm::VirtualClock clock(0);
+  vm::Random random;
+  vm::Vm machine(program, clock, random);
+  vm::Execution exec;
+  auto input = json::parse(R"({"x":1})", exec.arena());
+  machine.start(exec, input.value, {});
+  EXPECT_EQ(exec.status(), vm::Status::kFailed);
+  EXPECT_EQ(exec.error().value_or(""), "States.Runtime");
+  EXPECT_NE(exec.cause().value_or("").find("corrupt"), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace stepstream
