@@ -53,6 +53,8 @@ class Execution {
   std::optional<std::string_view> cause() const { return cause_; }
   // For kWaiting: when to resume.
   int64_t wake_at() const { return wake_at_; }
+  // The state the execution is in (or ended in, or failed in): an index into the Program's states.
+  uint32_t state() const { return state_; }
   // History events in AWS's shapes, when recorded.
   const std::vector<json::Value>& history() const { return history_; }
 
