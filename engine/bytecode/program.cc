@@ -2,6 +2,7 @@
 #include "engine/bytecode/program.h"
 
 #include <cstring>
+#include <type_traits>
 
 #include "engine/bytecode/intrinsics.h"
 #include "engine/json/parse.h"
@@ -67,6 +68,72 @@ struct Reader {
   }
 };
 
+// Tables whose records are runs of uint32_t fields travel as words.
+template <class T>
+void put_table(std::string& out, const std::vector<T>& table) {
+  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % 4 == 0);
+  put_u32(out, static_cast<uint32_t>(table.size()));
+  for (const T& rec : table) {
+    uint32_t words[sizeof(T) / 4];
+    std::memcpy(words, &rec, sizeof rec);
+    for (uint32_t w : words)
+      put_u32(out, w);
+  }
+}
+
+template <class T>
+void get_table(Reader& r, std::vector<T>& table) {
+  uint32_t n = r.count(sizeof(T));
+  table.resize(n);
+  for (T& rec : table) {
+    uint32_t words[sizeof(T) / 4];
+    for (uint32_t& w : words)
+      w = r.u32();
+    std::memcpy(&rec, words, sizeof rec);
+  }
+}
+
+bool range_ok(uint32_t begin, uint32_t count, size_t size) {
+  return begin <= size && count <= size - begin;
+}
+
+bool site_ok(uint32_t site, const Program& p) {
+  return site == kNone || site < p.sites.size();
+}
+
+bool number_ok(uint32_t k, const Program& p) {
+  return k < p.num_constants() && p.constant(k).is_number();
+}
+
+// The tables beside the code: every index in range, every constant of the right type.
+std::string verify_tables(const Program& p) {
+  for (uint32_t k : p.error_names)
+    if (k >= p.num_constants() || !p.constant(k).is_string()) return "error name out of range";
+  for (const Retrier& r : p.retriers)
+    if (!range_ok(r.errors_begin, r.errors_count, p.error_names.size()) ||
+        !number_ok(r.backoff_rate, p) || r.jitter_full > 1)
+      return "retrier out of range";
+  for (const Catcher& c : p.catchers)
+    if (!range_ok(c.errors_begin, c.errors_count, p.error_names.size()) ||
+        c.next_state >= p.states.size() ||
+        (c.result_path != kCatchDiscard && !site_ok(c.result_path, p)))
+      return "catcher out of range";
+  for (const TaskInfo& t : p.tasks)
+    if (t.resource >= p.num_constants() || !p.constant(t.resource).is_string() ||
+        !site_ok(t.timeout_site, p) || !site_ok(t.heartbeat_site, p))
+      return "task out of range";
+  for (uint32_t pc : p.prologues)
+    if (pc >= p.code.size()) return "prologue out of range";
+  for (const Fork& f : p.forks)
+    if (f.state >= p.states.size() ||
+        !range_ok(f.prologue_begin, f.prologue_count, p.prologues.size()) ||
+        !site_ok(f.max_concurrency_site, p) || !site_ok(f.tolerated_count_site, p) ||
+        !site_ok(f.tolerated_percentage_site, p) ||
+        (f.tolerated_percentage != kNone && !number_ok(f.tolerated_percentage, p)))
+      return "fork out of range";
+  return {};
+}
+
 bool operand_ok(char kind, uint32_t v, const Program& p) {
   switch (kind) {
     case 'R':
@@ -85,6 +152,10 @@ bool operand_ok(char kind, uint32_t v, const Program& p) {
       return v < static_cast<uint32_t>(Intrinsic::kCount);
     case 'T':
       return v < static_cast<uint32_t>(Test::kCount);
+    case 'X':
+      return v < p.tasks.size();
+    case 'F':
+      return v < p.forks.size();
     case 'N':
     case '_':
       return true;
@@ -104,6 +175,9 @@ std::string verify(const Program& p) {
   if (!p.constant_pool.get().is_array()) return "constant pool is not an array";
   if (p.states.empty()) return "no states";
   if (p.start_state >= p.states.size()) return "start state out of range";
+  // A operands name registers below kMaxA (the compiler's limit too); more could only be a
+  // corrupt count, which would make every execution allocate that many registers.
+  if (p.num_registers > kMaxA) return "too many registers";
   for (size_t s = 0; s < p.states.size(); ++s) {
     const StateInfo& st = p.states[s];
     if (st.name >= p.num_constants() || !p.constant(st.name).is_string())
@@ -111,11 +185,15 @@ std::string verify(const Program& p) {
     if (st.entry_pc >= p.code.size()) return "state " + std::to_string(s) + ": entry out of range";
     if (static_cast<uint8_t>(st.type) > static_cast<uint8_t>(StateType::kMap))
       return "state " + std::to_string(s) + ": bad type";
+    if (!range_ok(st.retry_begin, st.retry_count, p.retriers.size()) ||
+        !range_ok(st.catch_begin, st.catch_count, p.catchers.size()))
+      return "state " + std::to_string(s) + ": Retry or Catch out of range";
   }
+  if (std::string problem = verify_tables(p); !problem.empty()) return problem;
   for (size_t i = 0; i < p.sites.size(); ++i) {
     const Site& site = p.sites[i];
     if (site.path >= p.paths.size() || site.field >= p.num_constants() ||
-        static_cast<uint8_t>(site.kind) > static_cast<uint8_t>(SiteKind::kCausePath))
+        static_cast<uint8_t>(site.kind) > static_cast<uint8_t>(SiteKind::kTaskNumberPath))
       return "site " + std::to_string(i) + " out of range";
   }
   for (size_t pc = 0; pc < p.code.size(); ++pc) {
@@ -133,11 +211,16 @@ std::string verify(const Program& p) {
     // WAIT's C is a site only for the path forms (B = 2, 3).
     if (op_of(in) == Op::WAIT && (b_of(in) > 3 || (b_of(in) >= 2 && c_of(in) >= p.sites.size())))
       return "pc " + std::to_string(pc) + ": WAIT operand out of range";
+    // A fork is run by the instruction of its own state type.
+    if ((op_of(in) == Op::PARALLEL || op_of(in) == Op::MAP) &&
+        p.states[p.forks[c_of(in)].state].type !=
+            (op_of(in) == Op::MAP ? StateType::kMap : StateType::kParallel))
+      return "pc " + std::to_string(pc) + ": fork of another state type";
   }
   // No path may run off the end of the code.
   Op last = op_of(p.code.back());
   if (last != Op::JMP && last != Op::GOTO && last != Op::SUCCEED && last != Op::FAIL &&
-      last != Op::THROW)
+      last != Op::THROW && last != Op::BEGIN)
     return "code does not end in a transfer";
   return {};
 }
@@ -173,7 +256,17 @@ std::string save(const Program& p) {
     put_u32(body, s.name);
     put_u32(body, static_cast<uint32_t>(s.type));
     put_u32(body, s.entry_pc);
+    put_u32(body, s.retry_begin);
+    put_u32(body, s.retry_count);
+    put_u32(body, s.catch_begin);
+    put_u32(body, s.catch_count);
   }
+  put_table(body, p.retriers);
+  put_table(body, p.catchers);
+  put_table(body, p.error_names);
+  put_table(body, p.tasks);
+  put_table(body, p.forks);
+  put_table(body, p.prologues);
   std::string out(kMagic, 4);
   put_u32(out, kImageVersion);
   put_u32(out, fnv1a(body));
@@ -233,12 +326,12 @@ bool load(std::string_view image, Program& out, std::string& error) {
     Site s;
     s.path = r.u32();
     uint32_t kind = r.u32();
-    if (kind > static_cast<uint32_t>(SiteKind::kCausePath)) r.ok = false;
+    if (kind > static_cast<uint32_t>(SiteKind::kTaskNumberPath)) r.ok = false;
     s.kind = static_cast<SiteKind>(kind);
     s.field = r.u32();
     p.sites.push_back(s);
   }
-  uint32_t nstates = r.count(12);
+  uint32_t nstates = r.count(28);
   for (uint32_t i = 0; i < nstates; ++i) {
     StateInfo s;
     s.name = r.u32();
@@ -246,8 +339,18 @@ bool load(std::string_view image, Program& out, std::string& error) {
     if (type > static_cast<uint32_t>(StateType::kMap)) r.ok = false;
     s.type = static_cast<StateType>(type);
     s.entry_pc = r.u32();
+    s.retry_begin = r.u32();
+    s.retry_count = r.u32();
+    s.catch_begin = r.u32();
+    s.catch_count = r.u32();
     p.states.push_back(s);
   }
+  get_table(r, p.retriers);
+  get_table(r, p.catchers);
+  get_table(r, p.error_names);
+  get_table(r, p.tasks);
+  get_table(r, p.forks);
+  get_table(r, p.prologues);
   if (!r.ok || !r.in.empty()) {
     error = "image sections are malformed";
     return false;

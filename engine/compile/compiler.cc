@@ -11,6 +11,8 @@
 #include <map>
 #include <optional>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "engine/asl/intrinsic_parse.h"
 #include "engine/bytecode/intrinsics.h"
@@ -65,25 +67,9 @@ class Compiler {
   explicit Compiler(bytecode::Program& p) : p_(p) {}
 
   void run(const json::Value& def) {
-    const json::Value* states = def.find("States");
-    const json::Value* start = def.find("StartAt");
-    if (states == nullptr || !states->is_object() || start == nullptr || !start->is_string())
-      throw CompileError{"definition has no States or StartAt"};
-    for (const auto& m : states->members()) {
-      if (state_index_.count(std::string(m.key))) continue;
-      state_index_[std::string(m.key)] = static_cast<uint32_t>(p_.states.size());
-      p_.states.push_back({constant(json::Value::string(m.key)), StateType::kPass, 0});
-    }
-    p_.start_state = state_of(start->as_string());
+    p_.start_state = compile_machine(def);
     if (const json::Value* t = def.find("TimeoutSeconds"); t && t->is_int())
       p_.timeout_seconds = static_cast<uint32_t>(t->as_int());
-    for (const auto& m : states->members()) {
-      uint32_t s = state_index_.at(std::string(m.key));
-      if (emitted_.count(s)) continue;  // a repeated key: the validator reports it
-      emitted_[s] = true;
-      state_name_ = m.key;
-      emit_state(s, m.value);
-    }
     finish_constants();
   }
 
@@ -124,10 +110,34 @@ class Compiler {
         json::OwnedValue(json::Value::array(items, static_cast<uint32_t>(constants_.size())));
   }
 
+  // A state machine (the top level, a Parallel branch, a Map processor): its states get
+  // indexes in one name scope, then code. Returns the index of its StartAt state.
+  uint32_t compile_machine(const json::Value& machine) {
+    const json::Value* states = machine.find("States");
+    const json::Value* start = machine.find("StartAt");
+    if (states == nullptr || !states->is_object() || start == nullptr || !start->is_string())
+      throw CompileError{"state machine has no States or StartAt"};
+    std::map<std::string, uint32_t> scope;
+    std::vector<std::pair<uint32_t, const json::Member*>> order;
+    for (const auto& m : states->members()) {
+      if (scope.count(std::string(m.key))) continue;  // a repeated key: the validator reports it
+      uint32_t s = static_cast<uint32_t>(p_.states.size());
+      scope[std::string(m.key)] = s;
+      p_.states.push_back({constant(json::Value::string(m.key)), StateType::kPass, 0});
+      order.emplace_back(s, &m);
+    }
+    auto* outer = scope_;
+    scope_ = &scope;
+    uint32_t start_state = state_of(start->as_string());
+    for (const auto& [s, m] : order)
+      emit_state(s, m->key, m->value);
+    scope_ = outer;
+    return start_state;
+  }
+
   uint32_t state_of(std::string_view name) {
-    auto it = state_index_.find(std::string(name));
-    if (it == state_index_.end())
-      throw CompileError{"no state named \"" + std::string(name) + "\""};
+    auto it = scope_->find(std::string(name));
+    if (it == scope_->end()) throw CompileError{"no state named \"" + std::string(name) + "\""};
     return it->second;
   }
 
@@ -278,14 +288,31 @@ class Compiler {
 
   static json::Value empty_object() { return json::Value::object(nullptr, 0); }
 
-  void emit_state(uint32_t s, const json::Value& state) {
+  void emit_state(uint32_t s, std::string_view name, const json::Value& state) {
     const json::Value* type = state.find("Type");
     auto t = type && type->is_string() ? state_type(type->as_string()) : std::nullopt;
-    if (!t) throw CompileError{"state \"" + std::string(state_name_) + "\" has no valid Type"};
+    if (!t) throw CompileError{"state \"" + std::string(name) + "\" has no valid Type"};
+    // Children first: their states and code are complete before this state's code begins.
+    std::vector<uint32_t> starts;
+    if (*t == StateType::kParallel) {
+      const json::Value* branches = state.find("Branches");
+      if (branches == nullptr || !branches->is_array() || branches->size() == 0)
+        throw CompileError{"state \"" + std::string(name) + "\" has no Branches"};
+      for (const auto& branch : branches->items())
+        starts.push_back(compile_machine(branch));
+    } else if (*t == StateType::kMap) {
+      const json::Value* processor = state.find("ItemProcessor");
+      if (processor == nullptr) processor = state.find("Iterator");
+      if (processor == nullptr)
+        throw CompileError{"state \"" + std::string(name) + "\" has no ItemProcessor"};
+      starts.push_back(compile_machine(*processor));
+    }
+    state_name_ = name;
     p_.states[s].type = *t;
     p_.states[s].entry_pc = pc();
     next_reg_ = kFirstTemp;
     if (p_.num_registers < kFirstTemp) p_.num_registers = kFirstTemp;
+    emit_handlers(s, state);
     switch (*t) {
       case StateType::kPass:
         emit_pass(state);
@@ -308,9 +335,150 @@ class Compiler {
         emit_task(state);
         break;
       case StateType::kParallel:
+        emit_parallel(s, state, starts);
+        break;
       case StateType::kMap:
-        throw CompileError{"state \"" + std::string(state_name_) + "\": " +
-                           std::string(bytecode::name(*t)) + " states are not supported yet"};
+        emit_map(s, state, starts[0]);
+        break;
+    }
+  }
+
+  // ---- Retry and Catch ---------------------------------------------------------------------
+  std::pair<uint32_t, uint32_t> error_names(const json::Value& rule) {
+    uint32_t begin = static_cast<uint32_t>(p_.error_names.size());
+    if (const json::Value* errors = rule.find("ErrorEquals"); errors && errors->is_array())
+      for (const auto& e : errors->items())
+        if (e.is_string()) p_.error_names.push_back(constant(e));
+    return {begin, static_cast<uint32_t>(p_.error_names.size()) - begin};
+  }
+
+  static uint32_t whole(const json::Value& rule, std::string_view key, uint32_t otherwise) {
+    const json::Value* v = rule.find(key);
+    return v && v->is_int() && v->as_int() >= 0 ? static_cast<uint32_t>(v->as_int()) : otherwise;
+  }
+
+  void emit_handlers(uint32_t s, const json::Value& state) {
+    bytecode::StateInfo& info = p_.states[s];
+    info.retry_begin = static_cast<uint32_t>(p_.retriers.size());
+    if (const json::Value* retry = state.find("Retry"); retry && retry->is_array()) {
+      for (const auto& rule : retry->items()) {
+        bytecode::Retrier r{};
+        std::tie(r.errors_begin, r.errors_count) = error_names(rule);
+        r.interval_seconds = whole(rule, "IntervalSeconds", 1);
+        r.max_attempts = whole(rule, "MaxAttempts", 3);
+        const json::Value* rate = rule.find("BackoffRate");
+        r.backoff_rate = constant(rate && rate->is_number() ? *rate : json::Value::number(2.0));
+        r.max_delay_seconds = whole(rule, "MaxDelaySeconds", 0);
+        const json::Value* jitter = rule.find("JitterStrategy");
+        r.jitter_full = jitter && jitter->is_string() && jitter->as_string() == "FULL";
+        p_.retriers.push_back(r);
+      }
+    }
+    p_.states[s].retry_count = static_cast<uint32_t>(p_.retriers.size()) - info.retry_begin;
+    p_.states[s].catch_begin = static_cast<uint32_t>(p_.catchers.size());
+    if (const json::Value* catches = state.find("Catch"); catches && catches->is_array()) {
+      for (const auto& rule : catches->items()) {
+        bytecode::Catcher c{};
+        std::tie(c.errors_begin, c.errors_count) = error_names(rule);
+        const json::Value* next = rule.find("Next");
+        if (next == nullptr || !next->is_string())
+          throw CompileError{"state \"" + std::string(state_name_) + "\": Catch without Next"};
+        c.next_state = state_of(next->as_string());
+        const json::Value* rp = rule.find("ResultPath");
+        if (rp == nullptr || (rp->is_string() && rp->as_string() == "$"))
+          c.result_path = bytecode::kNone;
+        else if (rp->is_null())
+          c.result_path = bytecode::kCatchDiscard;
+        else
+          c.result_path = site(rp->as_string(), SiteKind::kResultPath, "ResultPath");
+        p_.catchers.push_back(c);
+      }
+    }
+    p_.states[s].catch_count = static_cast<uint32_t>(p_.catchers.size()) - p_.states[s].catch_begin;
+  }
+
+  // A number field or its Path form: the number, or the site to read it from at run time.
+  void number_field(const json::Value& state, std::string_view key, SiteKind kind, uint32_t& value,
+                    uint32_t& where) {
+    value = whole(state, key, value);
+    where = bytecode::kNone;
+    std::string path_key = std::string(key) + "Path";
+    if (const json::Value* path = state.find(path_key); path && path->is_string())
+      where = site(path->as_string(), kind, path_key);
+  }
+
+  // ---- Parallel and Map --------------------------------------------------------------------
+  // After the state's code: one prologue per child, run in the child's frame with r0 set to
+  // the state's effective input.
+  void emit_parallel(uint32_t s, const json::Value& state, const std::vector<uint32_t>& starts) {
+    emit_input_path(state);
+    emit_parameters(state, "Parameters");
+    bytecode::Fork fork{};
+    fork.state = s;
+    fork.tolerated_count = fork.tolerated_count_site = fork.tolerated_percentage =
+        fork.tolerated_percentage_site = fork.max_concurrency_site = bytecode::kNone;
+    emit_fork(Op::PARALLEL, kEffective, fork, static_cast<uint32_t>(starts.size()), state);
+    for (uint32_t start : starts) {
+      p_.prologues.push_back(pc());
+      emit(Op::BEGIN, start, kInput);
+    }
+  }
+
+  void emit_map(uint32_t s, const json::Value& state, uint32_t start) {
+    emit_input_path(state);
+    uint32_t items = kEffective;
+    if (const json::Value* ip = state.find("ItemsPath"); ip && ip->is_string()) {
+      items = temp();
+      emit(Op::PATH, items, kEffective, site(ip->as_string(), SiteKind::kItemsPath, "ItemsPath"));
+    }
+    bytecode::Fork fork{};
+    fork.state = s;
+    fork.max_concurrency = 0;
+    number_field(state, "MaxConcurrency", SiteKind::kMapNumberPath, fork.max_concurrency,
+                 fork.max_concurrency_site);
+    fork.tolerated_count = bytecode::kNone;
+    number_field(state, "ToleratedFailureCount", SiteKind::kMapNumberPath, fork.tolerated_count,
+                 fork.tolerated_count_site);
+    fork.tolerated_percentage = bytecode::kNone;
+    if (const json::Value* pct = state.find("ToleratedFailurePercentage"); pct && pct->is_number())
+      fork.tolerated_percentage = constant(*pct);
+    fork.tolerated_percentage_site = bytecode::kNone;
+    if (const json::Value* path = state.find("ToleratedFailurePercentagePath");
+        path && path->is_string())
+      fork.tolerated_percentage_site =
+          site(path->as_string(), SiteKind::kMapNumberPath, "ToleratedFailurePercentagePath");
+    emit_fork(Op::MAP, items, fork, 1, state);
+    p_.prologues.push_back(pc());
+    const json::Value* selector = state.find("ItemSelector");
+    if (selector == nullptr) selector = state.find("Parameters");  // the legacy name
+    uint32_t input;
+    if (selector != nullptr) {
+      input = emit_template(*selector, kInput);
+    } else {
+      input = temp();
+      emit(Op::ITEM, input);
+    }
+    emit(Op::BEGIN, start, input);
+  }
+
+  // The fork instruction and the rest of the state's code; the caller then emits the
+  // `children` prologues, which the fork's prologue table will list.
+  void emit_fork(Op op, uint32_t input, bytecode::Fork fork, uint32_t children,
+                 const json::Value& state) {
+    fork.prologue_begin = static_cast<uint32_t>(p_.prologues.size());
+    fork.prologue_count = children;
+    uint32_t f = static_cast<uint32_t>(p_.forks.size());
+    p_.forks.push_back(fork);
+    emit(op, kResult, input, f);
+    emit_result_selector(state);
+    emit_result_and_output(state);
+    emit_transition(state);
+  }
+
+  void emit_result_selector(const json::Value& state) {
+    if (const json::Value* selector = state.find("ResultSelector")) {
+      uint32_t r = emit_template(*selector, kResult);
+      emit(Op::MOVE, kResult, r);
     }
   }
 
@@ -330,18 +498,18 @@ class Compiler {
     const json::Value* resource = state.find("Resource");
     if (resource == nullptr || !resource->is_string())
       throw CompileError{"state \"" + std::string(state_name_) + "\" has no Resource"};
-    for (std::string_view unsupported : {"Retry", "Catch", "TimeoutSeconds", "TimeoutSecondsPath",
-                                         "HeartbeatSeconds", "HeartbeatSecondsPath"})
-      if (state.find(unsupported))
-        throw CompileError{"state \"" + std::string(state_name_) + "\": Task " +
-                           std::string(unsupported) + " is not supported yet"};
+    bytecode::TaskInfo task{};
+    task.resource = constant(*resource);
+    number_field(state, "TimeoutSeconds", SiteKind::kTaskNumberPath, task.timeout_seconds,
+                 task.timeout_site);
+    number_field(state, "HeartbeatSeconds", SiteKind::kTaskNumberPath, task.heartbeat_seconds,
+                 task.heartbeat_site);
+    uint32_t t = static_cast<uint32_t>(p_.tasks.size());
+    p_.tasks.push_back(task);
     emit_input_path(state);
     emit_parameters(state, "Parameters");
-    emit(Op::INVOKE, kResult, constant(*resource), kEffective);
-    if (const json::Value* selector = state.find("ResultSelector")) {
-      uint32_t r = emit_template(*selector, kResult);
-      emit(Op::MOVE, kResult, r);
-    }
+    emit(Op::INVOKE, kResult, t, kEffective);
+    emit_result_selector(state);
     emit_result_and_output(state);
     emit_transition(state);
   }
@@ -489,8 +657,7 @@ class Compiler {
   std::map<std::string, uint32_t> constant_index_;
   std::map<std::string, uint32_t> path_index_;
   std::map<std::tuple<uint32_t, int, uint32_t>, uint32_t> site_index_;
-  std::map<std::string, uint32_t> state_index_;
-  std::map<uint32_t, bool> emitted_;
+  std::map<std::string, uint32_t>* scope_ = nullptr;  // state names of the machine being compiled
   std::string_view state_name_;
   uint32_t next_reg_ = kFirstTemp;
 };

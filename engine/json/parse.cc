@@ -7,6 +7,9 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <type_traits>
+#include <utility>
 
 namespace stepstream::json {
 
@@ -33,11 +36,28 @@ bool is_big_integer(std::string_view raw) {
   return r.ec == std::errc::result_out_of_range;
 }
 
+// A string's text straight from the input when it holds no escape: `p` points just past its
+// opening quote; the text runs to the closing quote unless a backslash comes first (then the
+// caller unescapes). Stage 1 has validated the document (UTF-8, control characters, closed
+// strings), so plain text needs no further checks; `end` only bounds the scan.
+bool plain_text(const char* p, const char* end, std::string_view& out) {
+  for (const char* q = p; q < end; ++q) {
+    if (*q == '"') {
+      out = std::string_view(p, static_cast<size_t>(q - p));
+      return true;
+    }
+    if (*q == '\\') return false;
+  }
+  return false;
+}
+
 }  // namespace
 
 struct Parser::Impl {
   od::parser parser;
-  std::string padded;  // the input copied with simdjson's padding; capacity reused
+  // The input copied into the arena with simdjson's padding: strings and keys without escapes
+  // are views of it, never copied again.
+  const char* buf_end = nullptr;
   std::vector<Value> item_stack;
   std::vector<Member> member_stack;
   Arena* arena = nullptr;
@@ -79,12 +99,16 @@ struct Parser::Impl {
         od::object obj;
         if (auto e = v.get_object().get(obj)) return e;
         size_t base = member_stack.size();
-        for (auto field : obj) {
-          std::string_view key;
-          if (auto e = field.unescaped_key().get(key)) return e;
-          std::string_view owned_key = arena->copy(key);
-          od::value child;
-          if (auto e = field.value().get(child)) return e;
+        for (auto member : obj) {
+          od::field field;
+          if (auto e = std::move(member).get(field)) return e;
+          std::string_view owned_key;
+          if (!plain_text(field.key().raw(), buf_end, owned_key)) {
+            std::string_view key;
+            if (auto e = field.unescaped_key().get(key)) return e;
+            owned_key = arena->copy(key);
+          }
+          od::value child = field.value();
           Value cv;
           if (auto e = build(child, cv)) return e;
           member_stack.push_back({owned_key, cv});
@@ -115,15 +139,19 @@ struct Parser::Impl {
         return simdjson::SUCCESS;
       }
       case od::json_type::string: {
-        std::string_view raw = v.raw_json_token();
+        // JSON must escape '"', '\\' and control characters: text without escapes holds
+        // nothing the writer must escape (it is "plain").
+        if constexpr (std::is_same_v<V, od::value>) {
+          // (Not for a scalar document: reading it is what checks that nothing follows.)
+          std::string_view raw = v.raw_json_token(), text;
+          if (plain_text(raw.data() + 1, buf_end, text)) {
+            out = Value::string(text, true);
+            return simdjson::SUCCESS;  // On-Demand skips the unread value as it moves on
+          }
+        }
         std::string_view s;
         if (auto e = v.get_string().get(s)) return e;
-        // JSON must escape '"', '\\' and control characters, and every escape is longer than
-        // what it stands for: text exactly two quotes longer than its value had no escapes,
-        // so it holds nothing the writer must escape.
-        while (!raw.empty() && is_json_space(raw.back()))
-          raw.remove_suffix(1);
-        out = Value::string(arena->copy(s), raw.size() == s.size() + 2);
+        out = Value::string(arena->copy(s));
         return simdjson::SUCCESS;
       }
       case od::json_type::number:
@@ -154,10 +182,13 @@ Parser& Parser::operator=(Parser&&) noexcept = default;
 ParseResult Parser::parse(std::string_view text, Arena& arena) {
   Impl& p = *impl_;
   p.arena = &arena;
-  p.padded.assign(text);
-  p.padded.append(simdjson::SIMDJSON_PADDING, '\0');
+  const size_t capacity = text.size() + simdjson::SIMDJSON_PADDING;
+  char* buf = arena.alloc_array<char>(capacity);
+  if (!text.empty()) std::memcpy(buf, text.data(), text.size());
+  std::memset(buf + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  p.buf_end = buf + text.size();
   od::document doc;
-  if (auto e = p.parser.iterate(p.padded.data(), text.size(), p.padded.size()).get(doc))
+  if (auto e = p.parser.iterate(buf, text.size(), capacity).get(doc))
     return {Value(), simdjson::error_message(e)};
   Value out;
   // A scalar document is read through the document API (simdjson has no value view of it).

@@ -36,6 +36,32 @@ bool is_ws(char c) {
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
+
+// Whether a regex holds a back-reference (\12) or a bound (a{2,5}) of more than 9 digits.
+// libstdc++ reads those numbers into a long with no overflow check (undefined behaviour past 18
+// digits), so such patterns are refused before std::regex sees them. Other digits are literals.
+bool has_long_regex_number(std::string_view pattern) {
+  bool in_bound = false;  // between '{' and '}'
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    size_t from = std::string_view::npos;  // where a number libstdc++ would read may start
+    if (pattern[i] == '\\' && i + 1 < pattern.size()) {
+      from = ++i;  // the escaped character: a back-reference's first digit, or skipped
+    } else if (pattern[i] == '{') {
+      in_bound = true;
+      from = i + 1;
+    } else if (pattern[i] == '}') {
+      in_bound = false;
+    } else if (pattern[i] == ',' && in_bound) {
+      from = i + 1;
+    }
+    if (from == std::string_view::npos) continue;
+    size_t n = 0;
+    while (from + n < pattern.size() && is_digit(pattern[from + n]))
+      ++n;
+    if (n > 9) return true;
+  }
+  return false;
+}
 bool is_alpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -304,6 +330,7 @@ class PathParser {
     }
     if (!parse_steps(out, false)) return false;
     if (pos_ != end_) return fail(std::string("unexpected '") + s_[pos_] + "'");
+    out.classify();
     return true;
   }
 
@@ -314,6 +341,10 @@ class PathParser {
   static std::shared_ptr<const Path::CompiledRegex> compile_regex(std::string_view pattern,
                                                                   uint32_t flags,
                                                                   std::string* error) {
+    if (has_long_regex_number(pattern)) {
+      if (error) *error = "invalid regex /" + std::string(pattern) + "/: a number is too long";
+      return nullptr;
+    }
     auto syntax = std::regex::ECMAScript;
     if (flags & kRegexIgnoreCase) syntax |= std::regex::icase;
     if (flags & kRegexMultiline) syntax |= std::regex::multiline;
@@ -864,6 +895,7 @@ class PathParser {
       ++pos_;
       if (!parse_steps(sub, true)) return false;
       sub.text_.assign(s_.substr(start, pos_ - start));
+      sub.classify();
       p.subpaths_.push_back(std::move(sub));
       FilterNode n;
       n.op = c == '@' ? Op::kCurrentPath : Op::kRootPath;
@@ -1235,6 +1267,7 @@ bool PathParser::decode(Reader& r, Path& p, int depth) {
         break;
     }
   }
+  p.classify();
   return true;
 }
 
@@ -1794,14 +1827,15 @@ bool Path::is_reference() const {
   return true;
 }
 
-bool Path::is_definite() const {
+void Path::classify() {
+  definite_ = field_chain_ = true;
   for (size_t i = 0; i < segments_.size(); ++i) {
     SegmentKind k = segments_[i].kind;
+    field_chain_ &= k == SegmentKind::kField;
     if (k == SegmentKind::kField || k == SegmentKind::kIndex) continue;
     if (k == SegmentKind::kFieldUnion && i + 1 == segments_.size()) continue;
-    return false;
+    definite_ = false;
   }
-  return true;
 }
 
 void Path::encode(std::string& out) const {
@@ -1817,6 +1851,15 @@ bool Path::decode(std::string_view bytes, Path& out) {
 }
 
 EvalStatus evaluate(const Path& path, const Value& root, Arena& arena, Value& out) {
+  if (path.is_field_chain()) {  // the common `$.a.b`: member lookups and nothing else
+    const Value* cur = &root;
+    for (const Segment& s : path.segments()) {
+      cur = cur->find(path.field_name(s));
+      if (cur == nullptr) return EvalStatus::kNotFound;
+    }
+    out = *cur;
+    return EvalStatus::kOk;
+  }
   if (path.is_definite()) {
     return PathEvaluator::definite(path, root, arena, out) ? EvalStatus::kOk
                                                            : EvalStatus::kNotFound;

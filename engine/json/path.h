@@ -82,7 +82,9 @@ class Path {
   // A definite path yields at most one value: fields and single indexes only, except that, as
   // in Jayway, a field union as the last step (`$.a['b','c']`) is definite and yields one object
   // holding those of the fields that are present.
-  bool is_definite() const;
+  bool is_definite() const { return definite_; }
+  // Only kField steps (`$.a.b`): evaluation is a chain of member lookups.
+  bool is_field_chain() const { return field_chain_; }
   std::span<const Segment> segments() const { return segments_; }
   // The name of a kField or kDescendField segment (or of an entry of a field union).
   std::string_view field_name(const Segment& s) const {
@@ -97,8 +99,12 @@ class Path {
   friend class PathParser;
   friend class PathEvaluator;
   struct CompiledRegex;
+  // Caches the shape flags below; called once the segments are final (parse, decode).
+  void classify();
   std::string text_;
   bool context_ = false;
+  bool definite_ = true;
+  bool field_chain_ = true;
   std::vector<Segment> segments_;
   std::string strings_;
   std::vector<Segment> union_names_;

@@ -25,14 +25,6 @@ std::string_view type_name(Type t) {
   return "?";
 }
 
-const Value* Value::find(std::string_view key) const {
-  if (type_ != Type::kObject) return nullptr;
-  // Backwards: the last of repeated keys wins, as in Jackson's object model that AWS uses.
-  for (uint32_t i = size_; i-- > 0;)
-    if (u_.m[i].key == key) return &u_.m[i].value;
-  return nullptr;
-}
-
 bool equal(const Value& a, const Value& b) {
   if (a.is_number() && b.is_number()) {
     if (a.is_int() && b.is_int()) return a.as_int() == b.as_int();

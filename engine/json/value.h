@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -99,6 +100,19 @@ struct Member {
 
 inline std::span<const Member> Value::members() const {
   return {u_.m, size_};
+}
+
+// Inline: the hot step of every path. Length and first byte reject most keys before memcmp.
+inline const Value* Value::find(std::string_view key) const {
+  if (type_ != Type::kObject) return nullptr;
+  const size_t n = key.size();
+  // Backwards: the last of repeated keys wins, as in Jackson's object model that AWS uses.
+  for (uint32_t i = size_; i-- > 0;) {
+    const std::string_view k = u_.m[i].key;
+    if (k.size() == n && (n == 0 || (k[0] == key[0] && std::memcmp(k.data(), key.data(), n) == 0)))
+      return &u_.m[i].value;
+  }
+  return nullptr;
 }
 
 // Deep equality as ASL compares values: numbers by value (1 == 1.0), objects by members

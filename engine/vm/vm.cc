@@ -2,7 +2,10 @@
 // context object, history events, waits, and the errors AWS raises, worded as AWS words them.
 #include "engine/vm/vm.h"
 
+#include <algorithm>
 #include <cassert>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -161,12 +164,15 @@ std::string_view name(Status s) {
 void Execution::reset() {
   arena_.reset();
   history_.clear();
+  frames_.clear();
+  free_frames_.clear();
+  runnable_.clear();
   input_ = output_ = context_ = Value();
   error_.reset();
   cause_.reset();
   status_ = Status::kRunning;
-  flag_ = context_valid_ = record_history_ = false;
-  pc_ = state_ = event_id_ = entered_event_ = 0;
+  flag_ = stop_ = context_valid_ = record_history_ = false;
+  cur_ = base_ = pc_ = state_ = event_id_ = entered_event_ = 0;
   start_time_ = entered_time_ = wake_at_ = deadline_ = 0;
 }
 
@@ -238,19 +244,151 @@ const Value& Vm::context(Execution& x) {
   json::ObjectBuilder state(a, 2);
   state.set("Name", Value::string(p_.state_name(x.state_)));
   state.set("EnteredTime", Value::string(a.copy(json::format_timestamp_millis(x.entered_time_))));
-  json::ObjectBuilder ctx(a, 3);
+  json::ObjectBuilder ctx(a, 4);
   ctx.set("Execution", exec.build());
   ctx.set("StateMachine", sm.build());
   ctx.set("State", state.build());
+  // Inside a Map iteration: $$.Map.Item.Index and $$.Map.Item.Value.
+  if (const Frame& f = x.frames_[x.cur_]; f.in_map) {
+    json::ObjectBuilder item(a, 2);
+    item.set("Index", Value::integer(f.index));
+    item.set("Value", f.item);
+    json::ObjectBuilder map(a, 1);
+    map.set("Item", item.build());
+    ctx.set("Map", map.build());
+  }
   x.context_ = ctx.build();
   x.context_valid_ = true;
   return x.context_;
 }
 
+// ---- frames ---------------------------------------------------------------------------------
+// Frame 0 is the execution; Parallel branches and Map iterations get frames of their own. The
+// current frame lives in the Execution's pc_/state_/... fields and is saved into frames_ when
+// it stops; `stop_` tells the loop to pick another frame (or to park the execution).
+
+void Vm::save_frame(Execution& x) {
+  Frame& f = x.frames_[x.cur_];
+  f.pc = x.pc_;
+  f.state = x.state_;
+  f.entered_event = x.entered_event_;
+  f.entered_time = x.entered_time_;
+}
+
+void Vm::load_frame(Execution& x, uint32_t f) {
+  const Frame& fr = x.frames_[f];
+  x.cur_ = f;
+  x.base_ = f * p_.num_registers;
+  x.pc_ = fr.pc;
+  x.state_ = fr.state;
+  x.entered_event_ = fr.entered_event;
+  x.entered_time_ = fr.entered_time;
+  x.context_valid_ = false;
+}
+
+void Vm::stop_frame(Execution& x, Frame::Run run, int64_t wake_at) {
+  save_frame(x);
+  x.frames_[x.cur_].run = run;
+  x.frames_[x.cur_].wake_at = wake_at;
+  x.stop_ = true;
+}
+
+uint32_t Vm::alloc_frame(Execution& x) {
+  uint32_t f;
+  if (!x.free_frames_.empty()) {
+    f = x.free_frames_.back();
+    x.free_frames_.pop_back();
+  } else {
+    f = static_cast<uint32_t>(x.frames_.size());
+    x.frames_.emplace_back();
+    x.regs_.resize(x.regs_.size() + p_.num_registers);
+    x.builder_room_.resize(x.builder_room_.size() + p_.num_registers);
+    x.retries_.resize(x.retries_.size() + max_retriers_);
+  }
+  Frame& fr = x.frames_[f];
+  uint32_t generation = fr.generation + 1;
+  fr = Frame();
+  fr.generation = generation;
+  std::fill_n(x.regs_.begin() + f * p_.num_registers, p_.num_registers, Value());
+  std::fill_n(x.builder_room_.begin() + f * p_.num_registers, p_.num_registers, 0);
+  return f;
+}
+
+void Vm::free_frame(Execution& x, uint32_t f) {
+  x.frames_[f].run = Frame::Run::kFree;
+  x.free_frames_.push_back(f);
+}
+
+// A failed branch ends its siblings (and everything they started).
+void Vm::abort_children(Execution& x, uint32_t parent) {
+  for (uint32_t f = 0; f < x.frames_.size(); ++f) {
+    if (x.frames_[f].run == Frame::Run::kFree || x.frames_[f].parent != parent) continue;
+    abort_children(x, f);
+    free_frame(x, f);
+  }
+}
+
+bool Vm::next_frame(Execution& x) {
+  x.stop_ = false;
+  if (x.status_ != Status::kRunning) return false;
+  // A child that parked lets its next sibling start, up to the fork's concurrency.
+  if (const Frame& f = x.frames_[x.cur_];
+      (f.run == Frame::Run::kWaiting || f.run == Frame::Run::kPending) &&
+      f.parent != Execution::kNoFrame) {
+    const Frame& parent = x.frames_[f.parent];
+    if (parent.started < parent.total && parent.running < parent.limit)
+      start_child(x, f.parent, parent.started);
+  }
+  while (!x.runnable_.empty()) {
+    uint32_t f = x.runnable_.back();
+    x.runnable_.pop_back();
+    if (x.frames_[f].run != Frame::Run::kRunnable) continue;  // ended since it was queued
+    load_frame(x, f);
+    return true;
+  }
+  // Nothing can run: park until the earliest timer (or an asynchronous task's answer).
+  int64_t wake = INT64_MAX;
+  for (const Frame& f : x.frames_)
+    if (f.run == Frame::Run::kWaiting || f.run == Frame::Run::kPending)
+      wake = std::min(wake, f.wake_at);
+  if (x.deadline_ != 0) wake = std::min(wake, x.deadline_);
+  x.wake_at_ = wake;
+  x.status_ = Status::kWaiting;
+  return false;
+}
+
+Status Vm::proceed(Execution& x) {
+  if (x.stop_ && !next_frame(x)) return x.status_;
+  return run(x);
+}
+
 // ---- ends and errors ------------------------------------------------------------------------
 
-Status Vm::succeed(Execution& x, const Value& output) {
-  if (!exit_state(x, output)) return x.status_;
+namespace {
+
+// Whether ErrorEquals name `name` matches `error`, with AWS's rules for the predefined names.
+bool error_matches(std::string_view name, std::string_view error) {
+  if (name == error) return true;
+  if (name == "States.ALL") return error != "States.DataLimitExceeded" && error != "States.Runtime";
+  if (name == "States.TaskFailed") return error != "States.Timeout";
+  return false;
+}
+
+bool any_matches(const bytecode::Program& p, uint32_t begin, uint32_t count,
+                 std::string_view error) {
+  for (uint32_t i = 0; i < count; ++i)
+    if (error_matches(p.constant(p.error_names[begin + i]).as_string(), error)) return true;
+  return false;
+}
+
+}  // namespace
+
+void Vm::succeed(Execution& x, const Value& output) {
+  if (!exit_state(x, output)) return;
+  if (x.cur_ != 0) {
+    child_done(x, true, output, {}, {});
+    return;
+  }
   x.output_ = output;
   if (x.record_history_) {
     event(x, "ExecutionSucceeded", "executionSucceededEventDetails",
@@ -258,11 +396,12 @@ Status Vm::succeed(Execution& x, const Value& output) {
   } else {
     ++x.event_id_;
   }
-  return x.status_ = Status::kSucceeded;
+  x.status_ = Status::kSucceeded;
+  x.stop_ = true;
 }
 
-Status Vm::fail(Execution& x, std::optional<std::string_view> error,
-                std::optional<std::string_view> cause) {
+void Vm::fail(Execution& x, std::optional<std::string_view> error,
+              std::optional<std::string_view> cause) {
   x.error_ = error;
   x.cause_ = cause;
   if (x.record_history_) {
@@ -273,29 +412,89 @@ Status Vm::fail(Execution& x, std::optional<std::string_view> error,
   } else {
     ++x.event_id_;
   }
-  return x.status_ = Status::kFailed;
+  x.status_ = Status::kFailed;
+  x.stop_ = true;
 }
 
-// Where every error raised in a state lands: the one place Catch will route from. There is no
-// Catch yet, so it ends the execution.
-Status Vm::throw_error(Execution& x, std::string_view error, std::string_view cause) {
-  return fail(x, error, cause);
+// An error no rule of the state handled: the execution fails, or the branch/iteration does.
+void Vm::fail_frame(Execution& x, std::string_view error, std::optional<std::string_view> cause) {
+  if (x.cur_ == 0)
+    fail(x, error, cause);
+  else
+    child_done(x, false, Value(), error, cause);
+}
+
+// Retry: the first rule whose ErrorEquals matches decides; an exhausted rule passes the error
+// on to Catch. Attempts count per rule, across the state's attempts, as AWS counts them.
+bool Vm::retry(Execution& x, std::string_view error) {
+  const bytecode::StateInfo& st = p_.states[x.state_];
+  for (uint32_t i = 0; i < st.retry_count; ++i) {
+    const bytecode::Retrier& r = p_.retriers[st.retry_begin + i];
+    if (!any_matches(p_, r.errors_begin, r.errors_count, error)) continue;
+    uint32_t& attempts = x.retries_[x.cur_ * max_retriers_ + i];
+    if (attempts >= r.max_attempts) return false;
+    double delay = r.interval_seconds * std::pow(p_.constant(r.backoff_rate).as_double(), attempts);
+    if (r.max_delay_seconds != 0) delay = std::min(delay, static_cast<double>(r.max_delay_seconds));
+    if (r.jitter_full) delay *= static_cast<double>(random_.next() >> 11) * 0x1.0p-53;
+    ++attempts;
+    x.pc_ = st.entry_pc;  // the state runs again on the same input, without a new StateEntered
+    stop_frame(x, Frame::Run::kWaiting,
+               clock_.now() + static_cast<int64_t>(delay * static_cast<double>(kNanos)));
+    return true;
+  }
+  return false;
+}
+
+// Catch: the first matching rule routes {"Error", "Cause"} through its ResultPath to its Next.
+bool Vm::catch_error(Execution& x, std::string_view error, std::optional<std::string_view> cause) {
+  const bytecode::StateInfo& st = p_.states[x.state_];
+  for (uint32_t i = 0; i < st.catch_count; ++i) {
+    const bytecode::Catcher& c = p_.catchers[st.catch_begin + i];
+    if (!any_matches(p_, c.errors_begin, c.errors_count, error)) continue;
+    json::ObjectBuilder b(x.arena_, 2);
+    b.set("Error", Value::string(error));
+    if (cause) b.set("Cause", Value::string(*cause));
+    const Value input = regs(x)[0];
+    Value out = b.build();
+    if (c.result_path == bytecode::kCatchDiscard) {
+      out = input;
+    } else if (c.result_path != bytecode::kNone) {
+      std::string why;
+      Value merged;
+      if (!json::assign(p_.paths[p_.sites[c.result_path].path], input, out, x.arena_, merged,
+                        why)) {
+        fail_frame(x, json::kResultPathError, x.arena_.copy(why));
+        return true;
+      }
+      out = merged;
+    }
+    if (exit_state(x, out)) enter_state(x, c.next_state, out);
+    return true;
+  }
+  return false;
+}
+
+// Where every error raised in a state lands: its Retry rules, then its Catch rules, then the
+// frame fails.
+void Vm::throw_error(Execution& x, std::string_view error, std::optional<std::string_view> cause) {
+  if (retry(x, error) || catch_error(x, error, cause)) return;
+  fail_frame(x, error, cause);
 }
 
 // An error the engine itself raises in the current state, with AWS's cause prefix.
-Status Vm::raise(Execution& x, std::string_view error, std::string_view message) {
+void Vm::raise(Execution& x, std::string_view error, std::string_view message) {
   std::string cause = "An error occurred while executing the state '" +
                       std::string(p_.state_name(x.state_)) + "' (entered at the event id #" +
                       std::to_string(x.entered_event_) + "). " + std::string(message);
-  return throw_error(x, error, x.arena_.copy(cause));
+  throw_error(x, error, x.arena_.copy(cause));
 }
 
-Status Vm::corrupt(Execution& x, uint32_t pc) {
-  return raise(x, "States.Runtime",
-               "The program is corrupt: a builder overflows at pc " + std::to_string(pc) + ".");
+void Vm::corrupt(Execution& x, uint32_t pc) {
+  raise(x, "States.Runtime",
+        "The program is corrupt: a builder overflows at pc " + std::to_string(pc) + ".");
 }
 
-Status Vm::raise_path_error(Execution& x, const bytecode::Site& site, const Value& root) {
+void Vm::raise_path_error(Execution& x, const bytecode::Site& site, const Value& root) {
   const json::Path& path = p_.paths[site.path];
   std::string_view field = p_.constant(site.field).as_string();
   std::string text(path.text());
@@ -303,6 +502,7 @@ Status Vm::raise_path_error(Execution& x, const bytecode::Site& site, const Valu
   switch (site.kind) {
     case SiteKind::kInputPath:
     case SiteKind::kOutputPath:
+    case SiteKind::kItemsPath:
       message = "Invalid path '" + text + "' : " + json::not_found_message(path, root);
       break;
     case SiteKind::kChoiceVariable:
@@ -321,10 +521,10 @@ Status Vm::raise_path_error(Execution& x, const bytecode::Site& site, const Valu
                 "' could not be found in the input '" + json::to_string(root) + "'";
       break;
   }
-  return raise(x, "States.Runtime", message);
+  raise(x, "States.Runtime", message);
 }
 
-Status Vm::timed_out(Execution& x) {
+void Vm::timed_out(Execution& x) {
   x.error_ = "States.Timeout";
   x.cause_.reset();
   if (x.record_history_) {
@@ -334,20 +534,26 @@ Status Vm::timed_out(Execution& x) {
   } else {
     ++x.event_id_;
   }
-  return x.status_ = Status::kTimedOut;
+  x.status_ = Status::kTimedOut;
+  x.stop_ = true;
 }
 
 // ---- states ---------------------------------------------------------------------------------
 
-Status Vm::enter_state(Execution& x, uint32_t state, const Value& input) {
+void Vm::enter_state(Execution& x, uint32_t state, const Value& input) {
   // Only a deadline or the context object ($$.State.EnteredTime) needs the time of entry.
   int64_t now = x.deadline_ != 0 || uses_context_ ? clock_.now() : 0;
-  if (x.deadline_ != 0 && now >= x.deadline_) return timed_out(x);
+  if (x.deadline_ != 0 && now >= x.deadline_) {
+    timed_out(x);
+    return;
+  }
   x.state_ = state;
   x.pc_ = p_.states[state].entry_pc;
-  x.regs_[0] = input;
+  regs(x)[0] = input;
   x.entered_time_ = now;
   x.context_valid_ = false;
+  if (max_retriers_ != 0)
+    std::fill_n(x.retries_.begin() + x.cur_ * max_retriers_, max_retriers_, 0);
   if (x.record_history_) {
     event(x, kEntered[static_cast<int>(p_.states[state].type)], "stateEnteredEventDetails",
           io_details(x.arena_, p_.state_name(state), "input", "inputDetails", input));
@@ -355,13 +561,12 @@ Status Vm::enter_state(Execution& x, uint32_t state, const Value& input) {
     ++x.event_id_;
   }
   x.entered_event_ = x.event_id_;
-  return Status::kRunning;
 }
 
 // Checks the payload limit and records StateExited; false when the state failed instead.
 bool Vm::exit_state(Execution& x, const Value& output) {
   // Only a state that built something new can have outgrown the limit.
-  if (!output.identical(x.regs_[0]) && json::exceeds_size(output, limits_.payload_bytes)) {
+  if (!output.identical(regs(x)[0]) && json::exceeds_size(output, limits_.payload_bytes)) {
     raise(x, "States.DataLimitExceeded",
           "The state/task '" + std::string(p_.state_name(x.state_)) +
               "' returned a result with a size exceeding the maximum number of bytes service "
@@ -379,12 +584,12 @@ bool Vm::exit_state(Execution& x, const Value& output) {
   return true;
 }
 
-Status Vm::wait(Execution& x, const Value& v, uint32_t mode, uint32_t site) {
+void Vm::wait(Execution& x, const Value& v, uint32_t mode, uint32_t site) {
   int64_t now = clock_.now();
   int64_t wake = now;
   const bool is_path = mode >= 2;
   const bool is_timestamp = mode == 1 || mode == 3;
-  if (is_path && !x.flag_) return raise_path_error(x, p_.sites[site], x.regs_[1]);
+  if (is_path && !x.flag_) return raise_path_error(x, p_.sites[site], regs(x)[1]);
   std::string where = is_path ? std::string(p_.paths[p_.sites[site].path].text()) : "";
   if (is_timestamp) {
     int64_t ts;
@@ -404,11 +609,36 @@ Status Vm::wait(Execution& x, const Value& v, uint32_t mode, uint32_t site) {
       return raise(x, "States.Runtime", "Wait state delay is too long.");
     wake = now + v.as_int() * kNanos;
   }
-  if ((wake - now) / kNanos > kMaxWaitSeconds)
+  // wake > now first: a time before 1677 saturates to INT64_MIN, where wake - now would overflow.
+  if (wake > now && (wake - now) / kNanos > kMaxWaitSeconds)
     return raise(x, "States.Runtime", "Wait state delay is too long.");
-  if (wake <= now) return Status::kRunning;
-  x.wake_at_ = x.deadline_ != 0 && x.deadline_ < wake ? x.deadline_ : wake;
-  return x.status_ = Status::kWaiting;
+  if (wake > now) stop_frame(x, Frame::Run::kWaiting, wake);
+}
+
+// A non-negative integer read through a site (MaxConcurrencyPath, TimeoutSecondsPath, ...);
+// false after raising States.Runtime.
+bool Vm::read_count(Execution& x, uint32_t site, std::string_view what, uint32_t& out) {
+  const bytecode::Site& s = p_.sites[site];
+  const Value root = regs(x)[1];
+  Value v;
+  if (json::evaluate(p_.paths[s.path], root, x.arena_, v) != json::EvalStatus::kOk) {
+    raise_path_error(x, s, root);
+    return false;
+  }
+  std::string field = std::string(p_.constant(s.field).as_string());
+  if (!v.is_int() || v.as_int() > INT32_MAX) {
+    raise(x, "States.Runtime",
+          "The " + field + " field refers to value \"" +
+              (v.is_string() ? std::string(v.as_string()) : json::to_string(v)) +
+              "\" which is not a valid integer: " + std::string(p_.paths[s.path].text()));
+    return false;
+  }
+  if (v.as_int() < 0) {
+    raise(x, "States.Runtime", std::string(what) + " cannot be negative.");
+    return false;
+  }
+  out = static_cast<uint32_t>(v.as_int());
+  return true;
 }
 
 Vm::Vm(const bytecode::Program& program, Clock& clock, Random& random, Limits limits,
@@ -416,37 +646,334 @@ Vm::Vm(const bytecode::Program& program, Clock& clock, Random& random, Limits li
     : p_(program), clock_(clock), random_(random), limits_(limits) {
   for (const bytecode::Site& site : p_.sites)
     uses_context_ |= p_.paths[site.path].is_context();
-  handlers_.assign(p_.num_constants(), nullptr);
-  for (Instr in : p_.code)
-    if (bytecode::op_of(in) == Op::INVOKE && tasks != nullptr)
-      handlers_[b_of(in)] = tasks->resolve(p_.constant(b_of(in)).as_string());
+  // $$.Map.Item lives in the context object too.
+  for (const bytecode::StateInfo& st : p_.states)
+    max_retriers_ = std::max(max_retriers_, st.retry_count);
+  handlers_.assign(p_.tasks.size(), nullptr);
+  for (size_t t = 0; t < p_.tasks.size() && tasks != nullptr; ++t)
+    handlers_[t] = tasks->resolve(p_.constant(p_.tasks[t].resource).as_string());
 }
 
-// A Task call: TaskScheduled, TaskStarted, then TaskSucceeded or TaskFailed.
-Status Vm::invoke(Execution& x, uint32_t dst, uint32_t resource, const Value& input) {
-  std::string_view arn = p_.constant(resource).as_string();
-  x.event_id_ += 2;  // TaskScheduled, TaskStarted (recorded in full with the Task issue)
-  const TaskHandler* h = handlers_[resource];
-  if (h == nullptr) {
-    ++x.event_id_;
-    return raise(x, "States.TaskFailed",
-                 "No task handler for resource '" + std::string(arn) +
-                     "'; map it with --task PATTERN=HANDLER");
+// ---- Task -----------------------------------------------------------------------------------
+
+namespace {
+
+// "arn:aws:states:::lambda:invoke" -> {"lambda", "invoke"}; other ARNs -> {service, the ARN}.
+std::pair<std::string_view, std::string_view> resource_parts(std::string_view arn) {
+  constexpr std::string_view kStates = "arn:aws:states:::";
+  if (arn.starts_with(kStates)) {
+    std::string_view rest = arn.substr(kStates.size());
+    size_t colon = rest.find(':');
+    if (colon != std::string_view::npos) return {rest.substr(0, colon), rest.substr(colon + 1)};
   }
-  TaskError err;
-  Value out;
-  ++x.event_id_;
-  if (!h->invoke(input, x.arena_, out, err)) return throw_error(x, err.error, err.cause);
-  x.regs_[dst] = out;
-  return Status::kRunning;
+  size_t a = arn.find(':'), b = a == std::string_view::npos ? a : arn.find(':', a + 1);
+  size_t c = b == std::string_view::npos ? b : arn.find(':', b + 1);
+  if (c != std::string_view::npos) return {arn.substr(b + 1, c - b - 1), arn};
+  return {"", arn};
+}
+
+}  // namespace
+
+void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
+  const bytecode::TaskInfo& ti = p_.tasks[task];
+  std::string_view arn = p_.constant(ti.resource).as_string();
+  uint32_t timeout = ti.timeout_seconds, heartbeat = ti.heartbeat_seconds;
+  if (ti.timeout_site != bytecode::kNone &&
+      !read_count(x, ti.timeout_site, "TimeoutSeconds", timeout))
+    return;
+  if (ti.heartbeat_site != bytecode::kNone &&
+      !read_count(x, ti.heartbeat_site, "HeartbeatSeconds", heartbeat))
+    return;
+  auto [type, resource] = resource_parts(arn);
+  if (x.record_history_) {
+    json::ObjectBuilder d(x.arena_, 6);
+    d.set("resourceType", Value::string(type));
+    d.set("resource", Value::string(resource));
+    d.set("region", Value::string(x.id_.region));
+    d.set("parameters", Value::string(x.arena_.copy(json::to_string(input))));
+    if (timeout) d.set("timeoutInSeconds", Value::integer(timeout));
+    if (heartbeat) d.set("heartbeatInSeconds", Value::integer(heartbeat));
+    event(x, "TaskScheduled", "taskScheduledEventDetails", d.build());
+    json::ObjectBuilder s(x.arena_, 2);
+    s.set("resourceType", Value::string(type));
+    s.set("resource", Value::string(resource));
+    event(x, "TaskStarted", "taskStartedEventDetails", s.build());
+  } else {
+    x.event_id_ += 2;
+  }
+  const TaskHandler* h = handlers_[task];
+  TaskResult result;
+  if (h == nullptr) {
+    result.error = "States.TaskFailed";
+    result.cause = x.arena_.copy("No task handler is mapped to resource '" + std::string(arn) +
+                                 "': the service cannot be reached (map it with --task "
+                                 "PATTERN=HANDLER or a mock config)");
+    result.has_cause = true;
+    return task_answered(x, dst, TaskOutcome::kFailed, result);
+  }
+  uint32_t invocation = x.invocations_.empty() ? 0 : x.invocations_[x.state_]++;
+  uint64_t ticket = uint64_t{x.cur_} << 32 | x.frames_[x.cur_].generation;
+  TaskCall call{arn,
+                p_.state_name(x.state_),
+                x.id_.execution_name,
+                x.id_.state_machine_name,
+                input,
+                x.arena_,
+                invocation,
+                x,
+                ticket};
+  TaskOutcome outcome = h->invoke(call, result);
+  if (outcome != TaskOutcome::kPending) return task_answered(x, dst, outcome, result);
+  // Parked until complete_task; the earlier of the timeout and the heartbeat ends the wait.
+  int64_t now = clock_.now(), wake = INT64_MAX;
+  bool by_heartbeat = false;
+  if (timeout != 0) wake = now + int64_t{timeout} * kNanos;
+  if (heartbeat != 0 && now + int64_t{heartbeat} * kNanos < wake) {
+    wake = now + int64_t{heartbeat} * kNanos;
+    by_heartbeat = true;
+  }
+  x.frames_[x.cur_].task_dst = dst;
+  x.frames_[x.cur_].task = task;
+  x.frames_[x.cur_].heartbeat = by_heartbeat;
+  stop_frame(x, Frame::Run::kPending, wake);
+}
+
+void Vm::task_answered(Execution& x, uint32_t dst, TaskOutcome outcome, const TaskResult& r) {
+  std::string_view arn = p_.constant(p_.tasks[x.frames_[x.cur_].task].resource).as_string();
+  auto [type, resource] = resource_parts(arn);
+  if (outcome == TaskOutcome::kSucceeded) {
+    if (json::exceeds_size(r.output, limits_.payload_bytes)) {
+      ++x.event_id_;  // TaskFailed
+      return throw_error(x, "States.DataLimitExceeded",
+                         x.arena_.copy("The state/task '" + std::string(arn) +
+                                       "' returned a result with a size exceeding the maximum "
+                                       "number of bytes service limit."));
+    }
+    if (x.record_history_) {
+      json::ObjectBuilder d(x.arena_, 4);
+      d.set("resourceType", Value::string(type));
+      d.set("resource", Value::string(resource));
+      d.set("output", Value::string(x.arena_.copy(json::to_string(r.output))));
+      json::ObjectBuilder truncated(x.arena_, 1);
+      truncated.set("truncated", Value::boolean(false));
+      d.set("outputDetails", truncated.build());
+      event(x, "TaskSucceeded", "taskSucceededEventDetails", d.build());
+    } else {
+      ++x.event_id_;
+    }
+    regs(x)[dst] = r.output;
+    return;
+  }
+  std::optional<std::string_view> cause;
+  if (r.has_cause) cause = r.cause;
+  if (x.record_history_) {
+    json::ObjectBuilder d(x.arena_, 4);
+    d.set("resourceType", Value::string(type));
+    d.set("resource", Value::string(resource));
+    d.set("error", Value::string(r.error));
+    if (cause) d.set("cause", Value::string(*cause));
+    event(x, "TaskFailed", "taskFailedEventDetails", d.build());
+  } else {
+    ++x.event_id_;
+  }
+  throw_error(x, r.error, cause);
+}
+
+Status Vm::complete_task(Execution& x, uint64_t ticket, TaskOutcome outcome,
+                         const TaskResult& result) {
+  uint32_t f = static_cast<uint32_t>(ticket >> 32);
+  if (x.status_ != Status::kWaiting || outcome == TaskOutcome::kPending || f >= x.frames_.size() ||
+      x.frames_[f].generation != static_cast<uint32_t>(ticket) ||
+      x.frames_[f].run != Frame::Run::kPending)
+    return x.status_;  // abandoned (its branch failed) or answered twice
+  x.status_ = Status::kRunning;
+  load_frame(x, f);
+  x.frames_[f].run = Frame::Run::kRunnable;
+  task_answered(x, x.frames_[f].task_dst, outcome, result);
+  return proceed(x);
+}
+
+// ---- Parallel and Map -----------------------------------------------------------------------
+
+void Vm::fork(Execution& x, bool map, uint32_t dst, const Value& input, uint32_t f) {
+  const bytecode::Fork& fk = p_.forks[f];
+  uint32_t n = fk.prologue_count, limit = 0, tolerated = fk.tolerated_count;
+  double percentage = -1;
+  Value child_input = input;
+  if (map) {
+    if (!input.is_array())
+      return raise(x, "States.Runtime",
+                   "Map state input must be an array but was: " + json::to_string(input));
+    n = input.size();
+    child_input = regs(x)[1];  // ItemSelector's "$": the state's effective input
+    limit = fk.max_concurrency;
+    if (fk.max_concurrency_site != bytecode::kNone &&
+        !read_count(x, fk.max_concurrency_site, "MaxConcurrency", limit))
+      return;
+    if (fk.tolerated_count_site != bytecode::kNone &&
+        !read_count(x, fk.tolerated_count_site, "ToleratedFailureCount", tolerated))
+      return;
+    Value pct;
+    if (fk.tolerated_percentage != bytecode::kNone) pct = p_.constant(fk.tolerated_percentage);
+    if (fk.tolerated_percentage_site != bytecode::kNone) {
+      const bytecode::Site& s = p_.sites[fk.tolerated_percentage_site];
+      if (json::evaluate(p_.paths[s.path], regs(x)[1], x.arena_, pct) != json::EvalStatus::kOk)
+        return raise_path_error(x, s, regs(x)[1]);
+      if (!pct.is_number())
+        return raise(x, "States.Runtime",
+                     "The ToleratedFailurePercentagePath field refers to value \"" +
+                         (pct.is_string() ? std::string(pct.as_string()) : json::to_string(pct)) +
+                         "\" which is not a valid number: " + std::string(p_.paths[s.path].text()));
+    }
+    if (pct.is_number()) {
+      percentage = pct.as_double();
+      if (percentage < 0 || percentage > 100)
+        return raise(x, "States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.");
+    }
+  }
+  if (x.record_history_) {
+    if (map) {
+      json::ObjectBuilder d(x.arena_, 1);
+      d.set("length", Value::integer(n));
+      event(x, "MapStateStarted", "mapStateStartedEventDetails", d.build());
+    } else {
+      event(x, "ParallelStateStarted", {}, Value());
+    }
+  } else {
+    ++x.event_id_;
+  }
+  Value* results = x.arena_.alloc_array<Value>(n);
+  uint32_t p = x.cur_;
+  Frame& parent = x.frames_[p];
+  parent.fork = f;
+  parent.dst = dst;
+  parent.total = n;
+  parent.started = parent.finished = parent.failed = parent.running = 0;
+  parent.limit = limit == 0 ? n : limit;
+  parent.tolerated_count = tolerated;
+  parent.tolerated_percentage = percentage;
+  parent.results = results;
+  parent.items = input;
+  parent.child_input = child_input;
+  stop_frame(x, Frame::Run::kForked, 0);
+  if (n == 0) return fork_done(x, p);
+  // One child at a time: the next starts when one ends or parks (see next_frame), so that a
+  // Map over many items needs few frames while Waits inside it still overlap.
+  start_child(x, p, 0);
+}
+
+void Vm::start_child(Execution& x, uint32_t parent, uint32_t index) {
+  uint32_t c = alloc_frame(x);  // may move frames_ and regs_
+  Frame& p = x.frames_[parent];
+  Frame& child = x.frames_[c];
+  const bytecode::Fork& fk = p_.forks[p.fork];
+  const bool map = p_.states[fk.state].type == StateType::kMap;
+  child.parent = parent;
+  child.index = index;
+  child.run = Frame::Run::kRunnable;
+  child.state = p.state;
+  child.entered_event = p.entered_event;
+  child.entered_time = p.entered_time;
+  child.pc = p_.prologues[fk.prologue_begin + (map ? 0 : index)];
+  child.in_map = map;
+  if (map) child.item = p.items.items()[index];
+  x.regs_[size_t{c} * p_.num_registers] = p.child_input;
+  ++p.started;
+  ++p.running;
+  x.runnable_.push_back(c);
+}
+
+void Vm::child_done(Execution& x, bool ok, const Value& output, std::string_view error,
+                    std::optional<std::string_view> cause) {
+  const uint32_t c = x.cur_, p = x.frames_[c].parent, index = x.frames_[c].index;
+  const bool map = x.frames_[c].in_map;
+  free_frame(x, c);
+  x.stop_ = true;
+  Frame& parent = x.frames_[p];
+  --parent.running;
+  std::string_view name = p_.state_name(parent.state);
+  if (x.record_history_ && map) {
+    json::ObjectBuilder d(x.arena_, 2);
+    d.set("index", Value::integer(index));
+    d.set("name", Value::string(name));
+    event(x, ok ? "MapIterationSucceeded" : "MapIterationFailed",
+          ok ? "mapIterationSucceededEventDetails" : "mapIterationFailedEventDetails", d.build());
+  } else if (map) {
+    ++x.event_id_;
+  }
+  if (ok) {
+    parent.results[index] = output;
+  } else {
+    ++parent.failed;
+    // Without a tolerance, one failure fails the state with the child's own error.
+    const bool has_tolerance =
+        map && (parent.tolerated_count != bytecode::kNone || parent.tolerated_percentage >= 0);
+    const bool exceeded =
+        !has_tolerance ||
+        (parent.tolerated_count != bytecode::kNone && parent.failed > parent.tolerated_count) ||
+        (parent.tolerated_percentage >= 0 &&
+         100.0 * parent.failed > parent.tolerated_percentage * parent.total);
+    if (exceeded) {
+      abort_children(x, p);
+      load_frame(x, p);
+      x.frames_[p].run = Frame::Run::kRunnable;
+      x.stop_ = false;
+      if (x.record_history_)
+        event(x, map ? "MapStateFailed" : "ParallelStateFailed", {}, Value());
+      else
+        ++x.event_id_;
+      if (has_tolerance)
+        throw_error(x, "States.ExceedToleratedFailureThreshold",
+                    "The specified tolerated failure threshold was exceeded");
+      else
+        throw_error(x, error, cause);
+      // The parent goes on (a Catch) from the top of the loop, with its own registers.
+      if (!x.stop_) {
+        save_frame(x);
+        x.runnable_.push_back(x.cur_);
+        x.stop_ = true;
+      }
+      return;
+    }
+    json::ObjectBuilder b(x.arena_, 2);
+    b.set("Error", Value::string(error));
+    if (cause) b.set("Cause", Value::string(*cause));
+    parent.results[index] = b.build();
+  }
+  ++parent.finished;
+  if (parent.started < parent.total && parent.running < parent.limit)
+    start_child(x, p, parent.started);
+  if (x.frames_[p].finished == x.frames_[p].total) fork_done(x, p);
+}
+
+void Vm::fork_done(Execution& x, uint32_t p) {
+  Frame& parent = x.frames_[p];
+  x.regs_[size_t{p} * p_.num_registers + parent.dst] = Value::array(parent.results, parent.total);
+  parent.run = Frame::Run::kRunnable;
+  const bool map = p_.states[parent.state].type == StateType::kMap;
+  if (x.record_history_)
+    event(x, map ? "MapStateSucceeded" : "ParallelStateSucceeded", {}, Value());
+  else
+    ++x.event_id_;
+  x.runnable_.push_back(p);
 }
 
 // ---- the loop -------------------------------------------------------------------------------
 
 Status Vm::run(Execution& x) {
-  const Instr* code = p_.code.data();
   for (;;) {
-    Value* R = x.regs_.data();
+    // Whatever stopped the current frame (an end, a park, a fork) set stop_.
+    if (x.stop_ && !next_frame(x)) return x.status_;
+    run_frame(x);
+  }
+}
+
+// Runs the current frame until it stops. Only instructions that can end, park or fork the
+// frame test stop_; the registers stay in place until then (only forking moves them).
+void Vm::run_frame(Execution& x) {
+  const Instr* code = p_.code.data();
+  Value* const R = regs(x);
+  for (;;) {
     const Instr in = code[x.pc_++];
     const uint32_t a = a_of(in), b = b_of(in), c = c_of(in);
     switch (bytecode::op_of(in)) {
@@ -466,7 +993,8 @@ Status Vm::run(Execution& x) {
           x.flag_ = found;
           if (!found) R[a] = Value();
         } else if (!found) {
-          return raise_path_error(x, site, root);
+          raise_path_error(x, site, root);
+          if (x.stop_) return;
         }
         break;
       }
@@ -474,25 +1002,31 @@ Status Vm::run(Execution& x) {
         const json::Path& path = p_.paths[p_.sites[c].path];
         Value out;
         std::string error;
-        if (!json::assign(path, R[a], R[b], x.arena_, out, error))
-          return raise(x, json::kResultPathError, error);
-        R[a] = out;
+        if (json::assign(path, R[a], R[b], x.arena_, out, error))
+          R[a] = out;
+        else
+          raise(x, json::kResultPathError, error);
+        if (x.stop_) return;
         break;
       }
       case Op::NEWOBJ:
         R[a] = Value::object(x.arena_.alloc_array<json::Member>(b), 0);
-        x.builder_room_[a] = b;
+        x.builder_room_[x.base_ + a] = b;
         break;
       case Op::NEWARR:
         R[a] = Value::array(x.arena_.alloc_array<Value>(b), 0);
-        x.builder_room_[a] = b;
+        x.builder_room_[x.base_ + a] = b;
         break;
       case Op::SETK:
       case Op::SETR: {
         // The verifier cannot follow builders through the code, so room is checked here: a
         // corrupt image gets an error, never a write past the builder.
-        if (!R[a].is_object() || x.builder_room_[a] == 0) return corrupt(x, x.pc_ - 1);
-        --x.builder_room_[a];
+        if (!R[a].is_object() || x.builder_room_[x.base_ + a] == 0) {
+          corrupt(x, x.pc_ - 1);
+          if (x.stop_) return;
+          break;
+        }
+        --x.builder_room_[x.base_ + a];
         auto* members = const_cast<json::Member*>(R[a].members().data());
         uint32_t n = R[a].size();
         members[n] = {p_.constant(b).as_string(),
@@ -502,8 +1036,12 @@ Status Vm::run(Execution& x) {
       }
       case Op::PUSHK:
       case Op::PUSHR: {
-        if (!R[a].is_array() || x.builder_room_[a] == 0) return corrupt(x, x.pc_ - 1);
-        --x.builder_room_[a];
+        if (!R[a].is_array() || x.builder_room_[x.base_ + a] == 0) {
+          corrupt(x, x.pc_ - 1);
+          if (x.stop_) return;
+          break;
+        }
+        --x.builder_room_[x.base_ + a];
         auto* items = const_cast<Value*>(R[a].items().data());
         uint32_t n = R[a].size();
         items[n] = bytecode::op_of(in) == Op::PUSHK ? p_.constant(c) : R[c];
@@ -513,8 +1051,11 @@ Status Vm::run(Execution& x) {
       case Op::CALL: {
         IntrinsicResult r = call_intrinsic(static_cast<bytecode::Intrinsic>(b),
                                            std::span<const Value>(R + a, c), x.arena_, random_);
-        if (!r.ok) return raise(x, "States.IntrinsicFailure", r.cause);
-        R[a] = r.value;
+        if (r.ok)
+          R[a] = r.value;
+        else
+          raise(x, "States.IntrinsicFailure", r.cause);
+        if (x.stop_) return;
         break;
       }
       case Op::TESTK:
@@ -536,39 +1077,94 @@ Status Vm::run(Execution& x) {
         if (!x.flag_) x.pc_ = c;
         break;
       case Op::WAIT:
-        if (Status s = wait(x, R[a], b, c); s != Status::kRunning) return s;
+        wait(x, R[a], b, c);
+        if (x.stop_) return;
         break;
-      case Op::INVOKE:
-        if (Status s = invoke(x, a, b, R[c]); s != Status::kRunning) return s;
+      case Op::INVOKE: {
+        const Value input = R[c];
+        invoke(x, a, b, input);
+        if (x.stop_) return;
         break;
+      }
+      case Op::PARALLEL:
+      case Op::MAP: {
+        const Value input = R[b];  // forking may move the registers
+        fork(x, bytecode::op_of(in) == Op::MAP, a, input, c);
+        if (x.stop_) return;
+        break;
+      }
+      case Op::ITEM:
+        R[a] = x.frames_[x.cur_].item;
+        break;
+      case Op::BEGIN: {
+        const Value input = R[b];
+        if (x.frames_[x.cur_].in_map) {
+          if (x.record_history_) {
+            json::ObjectBuilder d(x.arena_, 2);
+            d.set("index", Value::integer(x.frames_[x.cur_].index));
+            d.set("name", Value::string(p_.state_name(x.state_)));
+            event(x, "MapIterationStarted", "mapIterationStartedEventDetails", d.build());
+          } else {
+            ++x.event_id_;
+          }
+        }
+        enter_state(x, a, input);
+        if (x.stop_) return;
+        break;
+      }
       case Op::GOTO: {
         const Value out = R[b];
-        if (!exit_state(x, out)) return x.status_;
-        if (Status s = enter_state(x, a, out); s != Status::kRunning) return s;
+        if (exit_state(x, out)) enter_state(x, a, out);
+        if (x.stop_) return;
         break;
       }
       case Op::SUCCEED:
-        return succeed(x, R[b]);
+        succeed(x, R[b]);
+        if (x.stop_) return;
+        break;
       case Op::FAIL: {
         std::optional<std::string_view> error, cause;
         if (a != bytecode::kNoReg)
           error = R[a].is_string() ? R[a].as_string() : x.arena_.copy(json::to_string(R[a]));
         if (b != bytecode::kNoReg)
           cause = R[b].is_string() ? R[b].as_string() : x.arena_.copy(json::to_string(R[b]));
-        return fail(x, error, cause);
+        // A Fail state has no Retry or Catch of its own: it ends its frame.
+        if (x.cur_ == 0)
+          fail(x, error, cause);
+        else
+          child_done(x, false, Value(), error.value_or(""), cause);
+        return;
       }
       case Op::THROW:
-        return raise(x, p_.constant(b).as_string(), p_.constant(c).as_string());
+        raise(x, p_.constant(b).as_string(), p_.constant(c).as_string());
+        if (x.stop_) return;
+        break;
       case Op::kCount:
         assert(false && "verified programs hold no such opcode");
-        return x.status_;
+        x.stop_ = true;
+        x.status_ = Status::kFailed;
+        return;
     }
   }
 }
 
 Status Vm::start(Execution& x, const Value& input, const Identity& id, bool record_history) {
-  x.regs_.assign(p_.num_registers, Value());
+  // Frame 0, reused: only children come and go through alloc_frame.
+  x.frames_.resize(1);
+  x.free_frames_.clear();
+  x.runnable_.clear();
+  Frame& root = x.frames_[0];
+  root.run = Frame::Run::kRunnable;
+  root.parent = Execution::kNoFrame;
+  root.in_map = false;
+  ++root.generation;
+  x.regs_.resize(p_.num_registers);
+  std::fill(x.regs_.begin(), x.regs_.end(), Value());
   x.builder_room_.assign(p_.num_registers, 0);
+  x.retries_.resize(max_retriers_);
+  if (!p_.tasks.empty()) x.invocations_.assign(p_.states.size(), 0);
+  load_frame(x, 0);
+  x.stop_ = false;
   x.id_ = id;
   x.run_id_[0] = 0;
   x.input_ = input;
@@ -592,22 +1188,56 @@ Status Vm::start(Execution& x, const Value& input, const Identity& id, bool reco
   }
   if (json::exceeds_size(input, limits_.payload_bytes)) {
     x.state_ = p_.start_state;
-    return fail(x, "States.DataLimitExceeded",
-                "The input to the execution exceeds the maximum number of bytes service limit.");
+    fail(x, "States.DataLimitExceeded",
+         "The input to the execution exceeds the maximum number of bytes service limit.");
+    return x.status_;
   }
-  if (Status s = enter_state(x, p_.start_state, input); s != Status::kRunning) return s;
-  return run(x);
+  enter_state(x, p_.start_state, input);
+  return proceed(x);
 }
 
 Status Vm::resume(Execution& x) {
   assert(x.status_ == Status::kWaiting);
-  if (x.deadline_ != 0 && clock_.now() >= x.deadline_) return timed_out(x);
+  const int64_t now = clock_.now();
   x.status_ = Status::kRunning;
-  return run(x);
+  if (x.deadline_ != 0 && now >= x.deadline_) {
+    timed_out(x);
+    return x.status_;
+  }
+  // Due timers make their frames runnable (the lowest index runs first).
+  for (uint32_t f = static_cast<uint32_t>(x.frames_.size()); f-- > 0;) {
+    if (x.frames_[f].run == Frame::Run::kWaiting && x.frames_[f].wake_at <= now) {
+      x.frames_[f].run = Frame::Run::kRunnable;
+      x.runnable_.push_back(f);
+    }
+  }
+  // A task past its deadline times out in its state, which may retry or catch it.
+  for (uint32_t f = 0; f < x.frames_.size(); ++f) {
+    if (x.frames_[f].run != Frame::Run::kPending || x.frames_[f].wake_at > now) continue;
+    load_frame(x, f);
+    x.frames_[f].run = Frame::Run::kRunnable;
+    const std::string_view error =
+        x.frames_[f].heartbeat ? "States.HeartbeatTimeout" : "States.Timeout";
+    if (x.record_history_) {
+      json::ObjectBuilder d(x.arena_, 1);
+      d.set("error", Value::string(error));
+      event(x, "TaskTimedOut", "taskTimedOutEventDetails", d.build());
+    } else {
+      ++x.event_id_;
+    }
+    throw_error(x, error, std::nullopt);
+    if (x.status_ != Status::kRunning) return x.status_;
+    if (!x.stop_) {
+      save_frame(x);
+      x.runnable_.push_back(x.cur_);
+    }
+  }
+  x.stop_ = true;
+  return proceed(x);
 }
 
 Status Vm::finish(Execution& x) {
-  while (x.status_ == Status::kWaiting) {
+  while (x.status_ == Status::kWaiting && x.wake_at_ != INT64_MAX) {
     if (auto* virt = dynamic_cast<VirtualClock*>(&clock_)) {
       virt->advance_to(x.wake_at_);
     } else {

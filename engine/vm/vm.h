@@ -51,7 +51,7 @@ class Execution {
   // For FAILED and TIMED_OUT: AWS omits an absent error or cause, so these may be empty.
   std::optional<std::string_view> error() const { return error_; }
   std::optional<std::string_view> cause() const { return cause_; }
-  // For kWaiting: when to resume.
+  // For kWaiting: when to resume (INT64_MAX when only an asynchronous task can wake it).
   int64_t wake_at() const { return wake_at_; }
   // The state the execution is in (or ended in, or failed in): an index into the Program's states.
   uint32_t state() const { return state_; }
@@ -60,9 +60,39 @@ class Execution {
 
  private:
   friend class Vm;
+  static constexpr uint32_t kNoFrame = 0xFFFFFFFFu;
+
+  // A thread of control: the execution itself (frame 0), a Parallel branch or a Map iteration.
+  // Children run one at a time on the worker's thread; a frame that parks lets another run.
+  struct Frame {
+    enum class Run : uint8_t { kFree, kRunnable, kWaiting, kPending, kForked };
+    Run run = Run::kFree;
+    uint32_t generation = 0;  // bumped at each reuse: tells stale task tickets apart
+    uint32_t parent = kNoFrame;
+    uint32_t index = 0;  // branch or item index in the parent's fork
+    uint32_t pc = 0, state = 0, entered_event = 0;
+    int64_t entered_time = 0;
+    int64_t wake_at = 0;              // kWaiting: resume time; kPending: the task's deadline
+    uint32_t task = 0, task_dst = 0;  // kPending: the task and the register for its result
+    bool heartbeat = false;  // kPending: the deadline is the heartbeat's, not the timeout's
+    bool in_map = false;     // a Map iteration: $$.Map.Item is `item`
+    json::Value item;
+    // As the parent of a running fork (kForked):
+    uint32_t fork = 0, dst = 0, total = 0, started = 0, finished = 0, failed = 0, running = 0;
+    uint32_t limit = 0;                      // most children at once
+    uint32_t tolerated_count = 0xFFFFFFFFu;  // most failures tolerated (Map)
+    double tolerated_percentage = -1;
+    json::Value* results = nullptr;
+    json::Value items, child_input;
+  };
+
   json::Arena arena_;
-  std::vector<json::Value> regs_;
+  std::vector<json::Value> regs_;       // num_registers per frame
   std::vector<uint32_t> builder_room_;  // per register: free slots of an object/array builder
+  std::vector<Frame> frames_;
+  std::vector<uint32_t> free_frames_, runnable_;
+  std::vector<uint32_t> retries_;      // per frame: attempts of each Retry rule of its state
+  std::vector<uint32_t> invocations_;  // per state: Task invocations so far
   std::vector<json::Value> history_;
   json::Value input_, output_, context_;
   std::optional<std::string_view> error_, cause_;
@@ -70,8 +100,11 @@ class Execution {
   char run_id_[36] = {};  // an Express execution's run id, the last part of its ARN
   Status status_ = Status::kRunning;
   bool flag_ = false;
+  bool stop_ = false;  // the current frame cannot go on: run another, or park
   bool context_valid_ = false;
   bool record_history_ = false;
+  // The current frame, live (saved into frames_ when another frame runs).
+  uint32_t cur_ = 0, base_ = 0;
   uint32_t pc_ = 0;
   uint32_t state_ = 0;
   uint32_t event_id_ = 0;       // id of the last history event (counted even when not kept)
@@ -91,25 +124,51 @@ class Vm {
                bool record_history = false);
   // Continues a parked execution once the clock has reached its wake time.
   Status resume(Execution& exec);
+  // Delivers the answer of a Task handler that returned kPending, and runs on.
+  Status complete_task(Execution& exec, uint64_t ticket, TaskOutcome outcome,
+                       const TaskResult& result);
   // Runs `exec` to its end, sleeping through waits (or jumping a VirtualClock over them).
+  // An execution waiting on an asynchronous task cannot be finished this way.
   Status finish(Execution& exec);
 
   const bytecode::Program& program() const { return p_; }
 
  private:
+  using Frame = Execution::Frame;
   Status run(Execution& x);
-  Status enter_state(Execution& x, uint32_t state, const json::Value& input);
+  void run_frame(Execution& x);
+  Status proceed(Execution& x);
+  bool next_frame(Execution& x);
+  void save_frame(Execution& x);
+  void load_frame(Execution& x, uint32_t f);
+  void stop_frame(Execution& x, Frame::Run run, int64_t wake_at);
+  uint32_t alloc_frame(Execution& x);
+  void free_frame(Execution& x, uint32_t f);
+  void abort_children(Execution& x, uint32_t parent);
+  json::Value* regs(Execution& x) { return x.regs_.data() + x.base_; }
+
+  void enter_state(Execution& x, uint32_t state, const json::Value& input);
   bool exit_state(Execution& x, const json::Value& output);
-  Status succeed(Execution& x, const json::Value& output);
-  Status fail(Execution& x, std::optional<std::string_view> error,
-              std::optional<std::string_view> cause);
-  Status throw_error(Execution& x, std::string_view error, std::string_view cause);
-  Status raise(Execution& x, std::string_view error, std::string_view message);
-  Status corrupt(Execution& x, uint32_t pc);
-  Status raise_path_error(Execution& x, const bytecode::Site& site, const json::Value& root);
-  Status wait(Execution& x, const json::Value& v, uint32_t mode, uint32_t site);
-  Status timed_out(Execution& x);
-  Status invoke(Execution& x, uint32_t dst, uint32_t resource, const json::Value& input);
+  void succeed(Execution& x, const json::Value& output);
+  void fail(Execution& x, std::optional<std::string_view> error,
+            std::optional<std::string_view> cause);
+  void fail_frame(Execution& x, std::string_view error, std::optional<std::string_view> cause);
+  void throw_error(Execution& x, std::string_view error, std::optional<std::string_view> cause);
+  bool retry(Execution& x, std::string_view error);
+  bool catch_error(Execution& x, std::string_view error, std::optional<std::string_view> cause);
+  void raise(Execution& x, std::string_view error, std::string_view message);
+  void corrupt(Execution& x, uint32_t pc);
+  void raise_path_error(Execution& x, const bytecode::Site& site, const json::Value& root);
+  void wait(Execution& x, const json::Value& v, uint32_t mode, uint32_t site);
+  void timed_out(Execution& x);
+  void invoke(Execution& x, uint32_t dst, uint32_t task, const json::Value& input);
+  void task_answered(Execution& x, uint32_t dst, TaskOutcome outcome, const TaskResult& result);
+  bool read_count(Execution& x, uint32_t site, std::string_view what, uint32_t& out);
+  void fork(Execution& x, bool map, uint32_t dst, const json::Value& input, uint32_t fork);
+  void start_child(Execution& x, uint32_t parent, uint32_t index);
+  void child_done(Execution& x, bool ok, const json::Value& output, std::string_view error,
+                  std::optional<std::string_view> cause);
+  void fork_done(Execution& x, uint32_t parent);
   const json::Value& context(Execution& x);
   void event(Execution& x, std::string_view type, std::string_view details_key,
              const json::Value& details);
@@ -118,7 +177,8 @@ class Vm {
   Clock& clock_;
   Random& random_;
   Limits limits_;
-  std::vector<const TaskHandler*> handlers_;  // by constant index of the Resource string
+  std::vector<const TaskHandler*> handlers_;  // by task index
+  uint32_t max_retriers_ = 0;                 // the most Retry rules of any one state
   bool uses_context_ = false;                 // some path reads $$
 };
 

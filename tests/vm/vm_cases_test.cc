@@ -1,6 +1,8 @@
 // Runs every case file in tests/vm/cases: a definition, an input and the expected result.
-// A case may set "payload_limit"; "cause": null asserts that no cause is reported, and a case
-// without "cause" does not check it. Executions run on a virtual clock.
+// A case may set "payload_limit" and "tasks" ({"PATTERN": "HANDLER"}, as --task takes them,
+// ahead of the default: Lambda ARNs answered by echo); "cause": null asserts that no cause is
+// reported, a case without "cause" does not check it, and "history" lists the expected event
+// types in order. Executions run on a virtual clock.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -47,6 +49,14 @@ TEST_P(VmCase, Runs) {
   vm::Limits limits;
   if (const json::Value* l = c.find("payload_limit")) limits.payload_bytes = l->as_int();
   vm::TaskRegistry tasks;
+  if (const json::Value* specs = c.find("tasks")) {
+    for (const json::Member& m : specs->members()) {
+      std::string error;
+      ASSERT_TRUE(
+          tasks.add_spec(std::string(m.key) + "=" + std::string(m.value.as_string()), error))
+          << error;
+    }
+  }
   tasks.add("arn:aws:lambda:*", vm::TaskRegistry::builtin("echo"));
   vm::Vm machine(program, clock, random, limits, &tasks);
   vm::Execution exec;
@@ -73,6 +83,14 @@ TEST_P(VmCase, Runs) {
     } else {
       EXPECT_EQ(exec.cause().value_or("<none>"), cause->as_string());
     }
+  }
+  if (const json::Value* types = expected.find("history")) {
+    std::string want, got;
+    for (const json::Value& t : types->items())
+      want += std::string(t.as_string()) + " ";
+    for (const json::Value& e : exec.history())
+      got += std::string(e.find("type")->as_string()) + " ";
+    EXPECT_EQ(got, want);
   }
   // Every execution's history starts and ends as AWS's does.
   ASSERT_FALSE(exec.history().empty());

@@ -1,0 +1,188 @@
+// Parking and waking: Retry back-offs on the clock, asynchronous Task handlers answered later
+// through Vm::complete_task, Task timeouts and heartbeats, and Map iterations that overlap
+// while their tasks are pending.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/compile/build.h"
+#include "engine/json/parse.h"
+#include "engine/json/write.h"
+#include "engine/vm/vm.h"
+
+namespace stepstream {
+namespace {
+
+constexpr int64_t kStart = 1'700'000'000'000'000'000;
+constexpr int64_t kSecond = 1'000'000'000;
+
+// Answers later: remembers every call's ticket and input.
+class LaterHandler final : public vm::TaskHandler {
+ public:
+  struct Call {
+    uint64_t ticket;
+    std::string input;
+    uint32_t invocation;
+  };
+  mutable std::vector<Call> calls;
+  vm::TaskOutcome invoke(const vm::TaskCall& call, vm::TaskResult&) const override {
+    calls.push_back({call.ticket, json::to_string(call.input), call.invocation});
+    return vm::TaskOutcome::kPending;
+  }
+};
+
+struct Machine {
+  explicit Machine(std::string_view definition, std::shared_ptr<const vm::TaskHandler> handler)
+      : clock(kStart) {
+    std::vector<asl::Problem> problems;
+    built = compile::build_program(definition, {}, program, problems);
+    EXPECT_TRUE(built) << (problems.empty() ? "" : asl::to_string(problems[0]));
+    tasks.add("*", std::move(handler));
+    machine = std::make_unique<vm::Vm>(program, clock, random, vm::Limits{}, &tasks);
+  }
+  vm::Status start(std::string_view input) {
+    if (!built) return vm::Status::kFailed;
+    auto in = json::parse(input, exec.arena());
+    EXPECT_TRUE(in.ok());
+    return machine->start(exec, in.value, {});
+  }
+  std::string output() const { return json::to_string(exec.output()); }
+
+  bool built = false;
+  bytecode::Program program;
+  vm::VirtualClock clock;
+  vm::Random random{7};
+  vm::TaskRegistry tasks;
+  std::unique_ptr<vm::Vm> machine;
+  vm::Execution exec;
+};
+
+vm::TaskResult success(json::Arena& arena, std::string_view text) {
+  vm::TaskResult r;
+  r.output = json::parse(text, arena).value;
+  return r;
+}
+
+TEST(VmRetry, BackoffGrowsByTheRateAndStopsAtMaxDelay) {
+  Machine m(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F",
+      "Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":2,"BackoffRate":1.5,
+                "MaxAttempts":3,"MaxDelaySeconds":3}],"End":true}}})",
+      vm::TaskRegistry::builtin("fail:E"));
+  EXPECT_EQ(m.start("{}"), vm::Status::kWaiting);
+  EXPECT_EQ(m.exec.wake_at(), kStart + 2 * kSecond);  // parked, not slept
+  m.machine->finish(m.exec);
+  EXPECT_EQ(m.exec.status(), vm::Status::kFailed);
+  EXPECT_EQ(m.exec.error().value_or(""), "E");
+  // 2 s, then 2 * 1.5 = 3 s, then 4.5 s capped at 3 s.
+  EXPECT_EQ(m.clock.now() - kStart, 8 * kSecond);
+}
+
+TEST(VmRetry, FullJitterWaitsAtMostTheBackoff) {
+  Machine m(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F",
+      "Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":4,"MaxAttempts":2,
+                "JitterStrategy":"FULL"}],"End":true}}})",
+      vm::TaskRegistry::builtin("fail"));
+  m.start("{}");
+  m.machine->finish(m.exec);
+  EXPECT_EQ(m.exec.error().value_or(""), "States.TaskFailed");
+  EXPECT_LE(m.clock.now() - kStart, 12 * kSecond);
+  EXPECT_LT(m.clock.now() - kStart, 12 * kSecond - 1);  // 4 + 8 only without jitter
+}
+
+TEST(VmAsyncTask, CompletesLater) {
+  auto handler = std::make_shared<LaterHandler>();
+  Machine m(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F",
+      "Parameters":{"q.$":"$.q"},"ResultPath":"$.r","End":true}}})",
+      handler);
+  EXPECT_EQ(m.start(R"({"q":1})"), vm::Status::kWaiting);
+  EXPECT_EQ(m.exec.wake_at(), INT64_MAX);  // only the answer can wake it
+  ASSERT_EQ(handler->calls.size(), 1u);
+  EXPECT_EQ(handler->calls[0].input, R"({"q":1})");
+  auto result = success(m.exec.arena(), R"({"answer":42})");
+  EXPECT_EQ(m.machine->complete_task(m.exec, handler->calls[0].ticket, vm::TaskOutcome::kSucceeded,
+                                     result),
+            vm::Status::kSucceeded);
+  EXPECT_EQ(m.output(), R"({"q":1,"r":{"answer":42}})");
+}
+
+TEST(VmAsyncTask, FailureGoesThroughCatch) {
+  auto handler = std::make_shared<LaterHandler>();
+  Machine m(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F",
+      "Catch":[{"ErrorEquals":["Svc.Error"],"Next":"H"}],"End":true},
+      "H":{"Type":"Pass","End":true}}})",
+      handler);
+  m.start("{}");
+  vm::TaskResult failed;
+  failed.error = "Svc.Error";
+  m.machine->complete_task(m.exec, handler->calls[0].ticket, vm::TaskOutcome::kFailed, failed);
+  EXPECT_EQ(m.exec.status(), vm::Status::kSucceeded);
+  EXPECT_EQ(m.output(), R"({"Error":"Svc.Error"})");
+}
+
+TEST(VmAsyncTask, TimesOutAndIgnoresTheLateAnswer) {
+  auto handler = std::make_shared<LaterHandler>();
+  Machine m(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F",
+      "TimeoutSeconds":5,"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"H"}],"End":true},
+      "H":{"Type":"Pass","End":true}}})",
+      handler);
+  m.start("{}");
+  EXPECT_EQ(m.exec.wake_at(), kStart + 5 * kSecond);
+  m.clock.advance_to(m.exec.wake_at());
+  EXPECT_EQ(m.machine->resume(m.exec), vm::Status::kSucceeded);
+  EXPECT_EQ(m.output(), R"({"Error":"States.Timeout"})");
+  auto late = success(m.exec.arena(), "1");
+  EXPECT_EQ(
+      m.machine->complete_task(m.exec, handler->calls[0].ticket, vm::TaskOutcome::kSucceeded, late),
+      vm::Status::kSucceeded);
+  EXPECT_EQ(m.output(), R"({"Error":"States.Timeout"})");
+}
+
+TEST(VmAsyncTask, HeartbeatBeforeTimeout) {
+  auto handler = std::make_shared<LaterHandler>();
+  Machine m(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F",
+      "TimeoutSeconds":10,"HeartbeatSecondsPath":"$.hb","End":true}}})",
+      handler);
+  m.start(R"({"hb":2})");
+  EXPECT_EQ(m.exec.wake_at(), kStart + 2 * kSecond);
+  m.clock.advance_to(m.exec.wake_at());
+  m.machine->resume(m.exec);
+  EXPECT_EQ(m.exec.status(), vm::Status::kFailed);
+  EXPECT_EQ(m.exec.error().value_or(""), "States.HeartbeatTimeout");
+}
+
+TEST(VmAsyncTask, MapIterationsOverlapUpToMaxConcurrency) {
+  auto handler = std::make_shared<LaterHandler>();
+  Machine m(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":2,"End":true,
+      "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task",
+        "Resource":"arn:aws:lambda:us-east-1:123456789012:function:F","End":true}}}}}})",
+            handler);
+  EXPECT_EQ(m.start("[10,20,30]"), vm::Status::kWaiting);
+  // Two iterations started while the first one's task is pending; the third waits for room.
+  ASSERT_EQ(handler->calls.size(), 2u);
+  EXPECT_EQ(handler->calls[0].input, "10");
+  EXPECT_EQ(handler->calls[1].input, "20");
+  EXPECT_EQ(handler->calls[1].invocation, 1u);
+  // Answered out of order: results still land by item index.
+  auto r20 = success(m.exec.arena(), R"("b")");
+  m.machine->complete_task(m.exec, handler->calls[1].ticket, vm::TaskOutcome::kSucceeded, r20);
+  ASSERT_EQ(handler->calls.size(), 3u);
+  EXPECT_EQ(handler->calls[2].input, "30");
+  auto r30 = success(m.exec.arena(), R"("c")");
+  m.machine->complete_task(m.exec, handler->calls[2].ticket, vm::TaskOutcome::kSucceeded, r30);
+  EXPECT_EQ(m.exec.status(), vm::Status::kWaiting);
+  auto r10 = success(m.exec.arena(), R"("a")");
+  EXPECT_EQ(
+      m.machine->complete_task(m.exec, handler->calls[0].ticket, vm::TaskOutcome::kSucceeded, r10),
+      vm::Status::kSucceeded);
+  EXPECT_EQ(m.output(), R"(["a","b","c"])");
+}
+
+}  // namespace
+}  // namespace stepstream
