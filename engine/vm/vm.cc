@@ -367,15 +367,29 @@ Status Vm::proceed(Execution& x) {
 namespace {
 
 // Whether ErrorEquals name `name` matches `error`, with AWS's rules for the predefined names.
-bool error_matches(std::string_view name, std::string_view error) {
-  if (name == error) return true;
-  if (name == "States.ALL") return error != "States.DataLimitExceeded" && error != "States.Runtime";
-  if (name == "States.TaskFailed") return error != "States.Timeout";
+// States.Runtime is never retried or caught, not even by name: AWS fails the execution. A
+// failure without an error name (a task may report none) matches only States.ALL.
+bool error_matches(std::string_view name, std::optional<std::string_view> error) {
+  if (!error) return name == "States.ALL";
+  if (*error == "States.Runtime") return false;
+  if (name == *error) return true;
+  if (name == "States.ALL") return *error != "States.DataLimitExceeded";
+  if (name == "States.TaskFailed") return *error != "States.Timeout";
   return false;
 }
 
+// What Catch (and a tolerated Map failure) hands on: {"Error", "Cause"}; a failure without an
+// error name shows both as null, as AWS shows it.
+Value error_output(json::Arena& arena, std::optional<std::string_view> error,
+                   std::optional<std::string_view> cause) {
+  json::ObjectBuilder b(arena, 2);
+  b.set("Error", error ? Value::string(*error) : Value());
+  if (cause || !error) b.set("Cause", cause ? Value::string(*cause) : Value());
+  return b.build();
+}
+
 bool any_matches(const bytecode::Program& p, uint32_t begin, uint32_t count,
-                 std::string_view error) {
+                 std::optional<std::string_view> error) {
   for (uint32_t i = 0; i < count; ++i)
     if (error_matches(p.constant(p.error_names[begin + i]).as_string(), error)) return true;
   return false;
@@ -417,7 +431,7 @@ void Vm::fail(Execution& x, std::optional<std::string_view> error,
 }
 
 // An error no rule of the state handled: the execution fails, or the branch/iteration does.
-void Vm::fail_frame(Execution& x, std::string_view error, std::optional<std::string_view> cause) {
+void Vm::fail_frame(Execution& x, Text error, Text cause) {
   if (x.cur_ == 0)
     fail(x, error, cause);
   else
@@ -426,7 +440,7 @@ void Vm::fail_frame(Execution& x, std::string_view error, std::optional<std::str
 
 // Retry: the first rule whose ErrorEquals matches decides; an exhausted rule passes the error
 // on to Catch. Attempts count per rule, across the state's attempts, as AWS counts them.
-bool Vm::retry(Execution& x, std::string_view error) {
+bool Vm::retry(Execution& x, Text error) {
   const bytecode::StateInfo& st = p_.states[x.state_];
   for (uint32_t i = 0; i < st.retry_count; ++i) {
     const bytecode::Retrier& r = p_.retriers[st.retry_begin + i];
@@ -446,16 +460,13 @@ bool Vm::retry(Execution& x, std::string_view error) {
 }
 
 // Catch: the first matching rule routes {"Error", "Cause"} through its ResultPath to its Next.
-bool Vm::catch_error(Execution& x, std::string_view error, std::optional<std::string_view> cause) {
+bool Vm::catch_error(Execution& x, Text error, Text cause) {
   const bytecode::StateInfo& st = p_.states[x.state_];
   for (uint32_t i = 0; i < st.catch_count; ++i) {
     const bytecode::Catcher& c = p_.catchers[st.catch_begin + i];
     if (!any_matches(p_, c.errors_begin, c.errors_count, error)) continue;
-    json::ObjectBuilder b(x.arena_, 2);
-    b.set("Error", Value::string(error));
-    if (cause) b.set("Cause", Value::string(*cause));
     const Value input = regs(x)[0];
-    Value out = b.build();
+    Value out = error_output(x.arena_, error, cause);
     if (c.result_path == bytecode::kCatchDiscard) {
       out = input;
     } else if (c.result_path != bytecode::kNone) {
@@ -476,7 +487,7 @@ bool Vm::catch_error(Execution& x, std::string_view error, std::optional<std::st
 
 // Where every error raised in a state lands: its Retry rules, then its Catch rules, then the
 // frame fails.
-void Vm::throw_error(Execution& x, std::string_view error, std::optional<std::string_view> cause) {
+void Vm::throw_error(Execution& x, Text error, Text cause) {
   if (retry(x, error) || catch_error(x, error, cause)) return;
   fail_frame(x, error, cause);
 }
@@ -617,9 +628,10 @@ void Vm::wait(Execution& x, const Value& v, uint32_t mode, uint32_t site) {
 
 // A non-negative integer read through a site (MaxConcurrencyPath, TimeoutSecondsPath, ...);
 // false after raising States.Runtime.
-bool Vm::read_count(Execution& x, uint32_t site, std::string_view what, uint32_t& out) {
+bool Vm::read_count(Execution& x, uint32_t site, uint32_t root_reg, std::string_view what,
+                    uint32_t& out) {
   const bytecode::Site& s = p_.sites[site];
-  const Value root = regs(x)[1];
+  const Value root = regs(x)[root_reg];
   Value v;
   if (json::evaluate(p_.paths[s.path], root, x.arena_, v) != json::EvalStatus::kOk) {
     raise_path_error(x, s, root);
@@ -679,10 +691,10 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
   std::string_view arn = p_.constant(ti.resource).as_string();
   uint32_t timeout = ti.timeout_seconds, heartbeat = ti.heartbeat_seconds;
   if (ti.timeout_site != bytecode::kNone &&
-      !read_count(x, ti.timeout_site, "TimeoutSeconds", timeout))
+      !read_count(x, ti.timeout_site, 0, "TimeoutSeconds", timeout))
     return;
   if (ti.heartbeat_site != bytecode::kNone &&
-      !read_count(x, ti.heartbeat_site, "HeartbeatSeconds", heartbeat))
+      !read_count(x, ti.heartbeat_site, 0, "HeartbeatSeconds", heartbeat))
     return;
   auto [type, resource] = resource_parts(arn);
   if (x.record_history_) {
@@ -764,19 +776,20 @@ void Vm::task_answered(Execution& x, uint32_t dst, TaskOutcome outcome, const Ta
     regs(x)[dst] = r.output;
     return;
   }
-  std::optional<std::string_view> cause;
+  Text error, cause;
+  if (!r.error.empty()) error = r.error;
   if (r.has_cause) cause = r.cause;
   if (x.record_history_) {
     json::ObjectBuilder d(x.arena_, 4);
     d.set("resourceType", Value::string(type));
     d.set("resource", Value::string(resource));
-    d.set("error", Value::string(r.error));
+    if (error) d.set("error", Value::string(*error));
     if (cause) d.set("cause", Value::string(*cause));
     event(x, "TaskFailed", "taskFailedEventDetails", d.build());
   } else {
     ++x.event_id_;
   }
-  throw_error(x, r.error, cause);
+  throw_error(x, error, cause);
 }
 
 Status Vm::complete_task(Execution& x, uint64_t ticket, TaskOutcome outcome,
@@ -808,10 +821,10 @@ void Vm::fork(Execution& x, bool map, uint32_t dst, const Value& input, uint32_t
     child_input = regs(x)[1];  // ItemSelector's "$": the state's effective input
     limit = fk.max_concurrency;
     if (fk.max_concurrency_site != bytecode::kNone &&
-        !read_count(x, fk.max_concurrency_site, "MaxConcurrency", limit))
+        !read_count(x, fk.max_concurrency_site, 1, "MaxConcurrency", limit))
       return;
     if (fk.tolerated_count_site != bytecode::kNone &&
-        !read_count(x, fk.tolerated_count_site, "ToleratedFailureCount", tolerated))
+        !read_count(x, fk.tolerated_count_site, 1, "ToleratedFailureCount", tolerated))
       return;
     Value pct;
     if (fk.tolerated_percentage != bytecode::kNone) pct = p_.constant(fk.tolerated_percentage);
@@ -883,8 +896,7 @@ void Vm::start_child(Execution& x, uint32_t parent, uint32_t index) {
   x.runnable_.push_back(c);
 }
 
-void Vm::child_done(Execution& x, bool ok, const Value& output, std::string_view error,
-                    std::optional<std::string_view> cause) {
+void Vm::child_done(Execution& x, bool ok, const Value& output, Text error, Text cause) {
   const uint32_t c = x.cur_, p = x.frames_[c].parent, index = x.frames_[c].index;
   const bool map = x.frames_[c].in_map;
   free_frame(x, c);
@@ -935,10 +947,7 @@ void Vm::child_done(Execution& x, bool ok, const Value& output, std::string_view
       }
       return;
     }
-    json::ObjectBuilder b(x.arena_, 2);
-    b.set("Error", Value::string(error));
-    if (cause) b.set("Cause", Value::string(*cause));
-    parent.results[index] = b.build();
+    parent.results[index] = error_output(x.arena_, error, cause);
   }
   ++parent.finished;
   if (parent.started < parent.total && parent.running < parent.limit)
@@ -1132,7 +1141,7 @@ void Vm::run_frame(Execution& x) {
         if (x.cur_ == 0)
           fail(x, error, cause);
         else
-          child_done(x, false, Value(), error.value_or(""), cause);
+          child_done(x, false, Value(), error, cause);
         return;
       }
       case Op::THROW:

@@ -152,10 +152,12 @@ class Vm {
   void succeed(Execution& x, const json::Value& output);
   void fail(Execution& x, std::optional<std::string_view> error,
             std::optional<std::string_view> cause);
-  void fail_frame(Execution& x, std::string_view error, std::optional<std::string_view> cause);
-  void throw_error(Execution& x, std::string_view error, std::optional<std::string_view> cause);
-  bool retry(Execution& x, std::string_view error);
-  bool catch_error(Execution& x, std::string_view error, std::optional<std::string_view> cause);
+  // Errors travel as optionals: a task may fail with neither error nor cause, as AWS allows.
+  using Text = std::optional<std::string_view>;
+  void fail_frame(Execution& x, Text error, Text cause);
+  void throw_error(Execution& x, Text error, Text cause);
+  bool retry(Execution& x, Text error);
+  bool catch_error(Execution& x, Text error, Text cause);
   void raise(Execution& x, std::string_view error, std::string_view message);
   void corrupt(Execution& x, uint32_t pc);
   void raise_path_error(Execution& x, const bytecode::Site& site, const json::Value& root);
@@ -163,11 +165,10 @@ class Vm {
   void timed_out(Execution& x);
   void invoke(Execution& x, uint32_t dst, uint32_t task, const json::Value& input);
   void task_answered(Execution& x, uint32_t dst, TaskOutcome outcome, const TaskResult& result);
-  bool read_count(Execution& x, uint32_t site, std::string_view what, uint32_t& out);
+  bool read_count(Execution& x, uint32_t site, uint32_t root, std::string_view what, uint32_t& out);
   void fork(Execution& x, bool map, uint32_t dst, const json::Value& input, uint32_t fork);
   void start_child(Execution& x, uint32_t parent, uint32_t index);
-  void child_done(Execution& x, bool ok, const json::Value& output, std::string_view error,
-                  std::optional<std::string_view> cause);
+  void child_done(Execution& x, bool ok, const json::Value& output, Text error, Text cause);
   void fork_done(Execution& x, uint32_t parent);
   const json::Value& context(Execution& x);
   void event(Execution& x, std::string_view type, std::string_view details_key,
