@@ -29,6 +29,25 @@ void append_utf8(uint32_t cp, std::string& out) {
 
 namespace {
 
+size_t size_bound(const Value& v);
+
+// size_bound of a scalar without a call; containers recurse.
+inline size_t scalar_bound(const Value& v) {
+  switch (v.type()) {
+    case Type::kNull:
+      return 4;
+    case Type::kBool:
+      return 5;
+    case Type::kInt:
+    case Type::kDouble:
+      return 40;  // format_number writes at most 40
+    case Type::kString:
+      return (v.is_plain_string() ? 1 : 6) * v.as_string().size() + 2;
+    default:
+      return size_bound(v);
+  }
+}
+
 // An upper bound of serialized_size that costs one step per value, none per character: numbers
 // count as their longest text, every character of a string as the longest escape (\u0000).
 size_t size_bound(const Value& v) {
@@ -45,13 +64,13 @@ size_t size_bound(const Value& v) {
     case Type::kArray: {
       size_t n = 2 + v.size();
       for (const Value& item : v.items())
-        n += size_bound(item);
+        n += scalar_bound(item);
       return n;
     }
     case Type::kObject: {
       size_t n = 2 + v.size();
       for (const Member& m : v.members())
-        n += 6 * m.key.size() + 3 + size_bound(m.value);
+        n += 6 * m.key.size() + 3 + scalar_bound(m.value);
       return n;
     }
   }

@@ -305,10 +305,13 @@ uint32_t Vm::alloc_frame(Execution& x) {
     x.builder_room_.resize(x.builder_room_.size() + p_.num_registers);
     x.retries_.resize(x.retries_.size() + max_retriers_);
   }
+  // Only what a child's start does not set is reset here (start_child, fork and invoke set
+  // the rest before reading it).
   Frame& fr = x.frames_[f];
-  uint32_t generation = fr.generation + 1;
-  fr = Frame();
-  fr.generation = generation;
+  ++fr.generation;
+  fr.parent = Execution::kNoFrame;
+  fr.in_map = fr.heartbeat = false;
+  fr.item = Value();
   std::fill_n(x.regs_.begin() + f * p_.num_registers, p_.num_registers, Value());
   std::fill_n(x.builder_room_.begin() + f * p_.num_registers, p_.num_registers, 0);
   return f;
