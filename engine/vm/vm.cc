@@ -699,8 +699,8 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
   if (ti.heartbeat_site != bytecode::kNone &&
       !read_count(x, ti.heartbeat_site, 0, "HeartbeatSeconds", heartbeat))
     return;
-  auto [type, resource] = resource_parts(arn);
   if (x.record_history_) {
+    auto [type, resource] = resource_parts(arn);
     json::ObjectBuilder d(x.arena_, 6);
     d.set("resourceType", Value::string(type));
     d.set("resource", Value::string(resource));
@@ -724,7 +724,7 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
                                  "': the service cannot be reached (map it with --task "
                                  "PATTERN=HANDLER or a mock config)");
     result.has_cause = true;
-    return task_answered(x, dst, TaskOutcome::kFailed, result);
+    return task_answered(x, task, dst, TaskOutcome::kFailed, result);
   }
   uint32_t invocation = x.invocations_.empty() ? 0 : x.invocations_[x.state_]++;
   uint64_t ticket = uint64_t{x.cur_} << 32 | x.frames_[x.cur_].generation;
@@ -738,7 +738,7 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
                 x,
                 ticket};
   TaskOutcome outcome = h->invoke(call, result);
-  if (outcome != TaskOutcome::kPending) return task_answered(x, dst, outcome, result);
+  if (outcome != TaskOutcome::kPending) return task_answered(x, task, dst, outcome, result);
   // Parked until complete_task; the earlier of the timeout and the heartbeat ends the wait.
   int64_t now = clock_.now(), wake = INT64_MAX;
   bool by_heartbeat = false;
@@ -753,9 +753,11 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
   stop_frame(x, Frame::Run::kPending, wake);
 }
 
-void Vm::task_answered(Execution& x, uint32_t dst, TaskOutcome outcome, const TaskResult& r) {
-  std::string_view arn = p_.constant(p_.tasks[x.frames_[x.cur_].task].resource).as_string();
-  auto [type, resource] = resource_parts(arn);
+void Vm::task_answered(Execution& x, uint32_t task, uint32_t dst, TaskOutcome outcome,
+                       const TaskResult& r) {
+  std::string_view arn = p_.constant(p_.tasks[task].resource).as_string();
+  auto [type, resource] =
+      x.record_history_ ? resource_parts(arn) : std::pair<std::string_view, std::string_view>();
   if (outcome == TaskOutcome::kSucceeded) {
     if (json::exceeds_size(r.output, limits_.payload_bytes)) {
       ++x.event_id_;  // TaskFailed
@@ -805,7 +807,7 @@ Status Vm::complete_task(Execution& x, uint64_t ticket, TaskOutcome outcome,
   x.status_ = Status::kRunning;
   load_frame(x, f);
   x.frames_[f].run = Frame::Run::kRunnable;
-  task_answered(x, x.frames_[f].task_dst, outcome, result);
+  task_answered(x, x.frames_[f].task, x.frames_[f].task_dst, outcome, result);
   return proceed(x);
 }
 

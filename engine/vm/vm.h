@@ -164,7 +164,8 @@ class Vm {
   void wait(Execution& x, const json::Value& v, uint32_t mode, uint32_t site);
   void timed_out(Execution& x);
   void invoke(Execution& x, uint32_t dst, uint32_t task, const json::Value& input);
-  void task_answered(Execution& x, uint32_t dst, TaskOutcome outcome, const TaskResult& result);
+  void task_answered(Execution& x, uint32_t task, uint32_t dst, TaskOutcome outcome,
+                     const TaskResult& result);
   bool read_count(Execution& x, uint32_t site, uint32_t root, std::string_view what, uint32_t& out);
   void fork(Execution& x, bool map, uint32_t dst, const json::Value& input, uint32_t fork);
   void start_child(Execution& x, uint32_t parent, uint32_t index);
