@@ -244,10 +244,18 @@ const Value& Vm::context(Execution& x) {
   json::ObjectBuilder state(a, 2);
   state.set("Name", Value::string(p_.state_name(x.state_)));
   state.set("EnteredTime", Value::string(a.copy(json::format_timestamp_millis(x.entered_time_))));
-  json::ObjectBuilder ctx(a, 4);
+  json::ObjectBuilder ctx(a, 5);
   ctx.set("Execution", exec.build());
   ctx.set("StateMachine", sm.build());
   ctx.set("State", state.build());
+  // In a Task state: $$.Task.Token, what a .waitForTaskToken integration hands its worker.
+  if (p_.states[x.state_].type == StateType::kTask) {
+    char token[36];
+    random_.uuid(token);
+    json::ObjectBuilder task(a, 1);
+    task.set("Token", Value::string(a.copy(std::string_view(token, sizeof token))));
+    ctx.set("Task", task.build());
+  }
   // Inside a Map iteration: $$.Map.Item.Index and $$.Map.Item.Value.
   if (const Frame& f = x.frames_[x.cur_]; f.in_map) {
     json::ObjectBuilder item(a, 2);
