@@ -3,12 +3,14 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "engine/json/parse.h"
 #include "engine/json/write.h"
+#include "engine/vm/mock_config.h"
 #include "engine/vm/vm.h"
 
 namespace stepstream::cli {
@@ -52,6 +54,40 @@ void write_result(const vm::Execution& x, bool history, std::string& out) {
   out.append("}\n");
 }
 
+// Replaces `tasks` with the mock config's handler for `test_case`, which answers the states the
+// test case mocks and hands every other state to the --task patterns it was given. The state
+// machine is looked up by name, as Step Functions Local keys its configs; without
+// --state-machine-name, a config naming a single state machine means that one.
+int use_mock_config(const std::string& file, const std::string& test_case,
+                    std::optional<std::string>& machine_name, vm::TaskRegistry& tasks) {
+  auto text = read_file(file);
+  if (!text) return kExitFailure;
+  vm::MockConfigResult loaded = vm::MockConfig::parse(*text);
+  for (const auto& p : loaded.problems)
+    std::fprintf(stderr, "%s: %s\n", file.c_str(), vm::to_string(p).c_str());
+  if (!loaded.ok()) return kExitFailure;
+  if (!machine_name) {
+    const auto& machines = loaded.config->state_machines();
+    if (machines.size() != 1) {
+      std::fprintf(stderr,
+                   "stepstream exec: %s names %zu state machines; choose one with "
+                   "--state-machine-name\n",
+                   file.c_str(), machines.size());
+      return kExitFailure;
+    }
+    machine_name = std::string(machines[0].name);
+  }
+  std::string error;
+  auto handler = vm::make_mock_handler(loaded.config, *machine_name, test_case, tasks, error);
+  if (!handler) {
+    std::fprintf(stderr, "stepstream exec: %s: %s\n", file.c_str(), error.c_str());
+    return kExitFailure;
+  }
+  tasks = vm::TaskRegistry();
+  tasks.add("*", std::move(handler));
+  return kExitOk;
+}
+
 void write_rejected(std::string_view why, std::string& out) {
   out.append("{\"status\":\"REJECTED\",\"error\":\"InvalidExecutionInput\",\"cause\":");
   json::write_string(why, out);
@@ -90,9 +126,16 @@ int run_exec(const CommandSpec&, const Args& args) {
       return kExitFailure;
     }
   }
-  if (args.has("mock-config") || args.has("test-case")) {
-    std::fprintf(stderr, "stepstream exec: --mock-config is not implemented yet\n");
+  auto machine_name = args.get("state-machine-name");
+  if (args.has("mock-config") != args.has("test-case")) {
+    std::fprintf(stderr, "stepstream exec: give --mock-config and --test-case together\n");
     return kExitFailure;
+  }
+  if (args.has("mock-config")) {
+    if (int rc =
+            use_mock_config(*args.get("mock-config"), *args.get("test-case"), machine_name, tasks);
+        rc != kExitOk)
+      return rc;
   }
 
   std::string input_text = "{}";
@@ -127,6 +170,7 @@ int run_exec(const CommandSpec&, const Args& args) {
   const auto fixed_name = args.get("name");
   vm::Identity id;
   id.express = *type == asl::MachineType::kExpress;
+  if (machine_name) id.state_machine_name = *machine_name;
 
   json::Parser parser;
   vm::Execution exec;

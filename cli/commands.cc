@@ -30,6 +30,8 @@ constexpr OptionSpec kExecOptions[] = {
     {"payload-limit", 0, "BYTES", "States.DataLimitExceeded beyond this (default 262144)"},
     {"mock-config", 0, "FILE", "a Step Functions Local mock config"},
     {"test-case", 0, "CASE", "the mock config's test case to run"},
+    {"state-machine-name", 0, "NAME",
+     "the state machine's name, for $$ and --mock-config (default: the config's only one)"},
 };
 
 constexpr OptionSpec kRunOptions[] = {

@@ -2,13 +2,20 @@
 // (../shared/conformance/localstack/executions, see its README) is compiled, run on a virtual
 // clock and scored against what AWS produced. A failing case that known_failures.txt does not
 // list fails the test, and so does a listed case that passes: the list may only shrink.
-// Environment: STEPSTREAM_CONFORMANCE_FILTER=<substring> runs only the cases whose name contains
-// it; STEPSTREAM_CONFORMANCE_VERBOSE=1 prints every history mismatch, not just the first few;
-// STEPSTREAM_CONFORMANCE_DUMP=<file> writes each run's outcome there as one JSON object a line
-// (name, status, output or error and cause, event types), for tools that triage failures.
+// Scope is switched by feature (kEnabledFeatures): a case using a feature the engine does not run
+// yet is skipped and counted, never listed as a known failure. Cases that call services run with
+// their Task states answered by a Step Functions Local mock config made from their recorded
+// history (history_mocks.h).
+// Environment: STEPSTREAM_CONFORMANCE_FEATURES=Task,external turns features on for one run (to
+// preview a feature's cases before switching it on); STEPSTREAM_CONFORMANCE_FILTER=<substring>
+// runs only the cases whose name contains it; STEPSTREAM_CONFORMANCE_VERBOSE=1 prints every history
+// and Task input mismatch, not just the first few; STEPSTREAM_CONFORMANCE_DUMP=<file> writes each
+// run's outcome there as one JSON object a line (name, status, output or error and cause, event
+// types), for tools that triage failures.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bitset>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -23,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <stop_token>
 #include <string>
@@ -34,8 +42,10 @@
 #include "engine/json/parse.h"
 #include "engine/json/write.h"
 #include "engine/vm/clock.h"
+#include "engine/vm/mock_config.h"
 #include "engine/vm/vm.h"
 #include "tests/conformance/expected_match.h"
+#include "tests/conformance/history_mocks.h"
 
 namespace stepstream::conformance {
 namespace {
@@ -59,7 +69,7 @@ constexpr size_t kExcerpt = 240;  // characters of a value shown in a failure li
 // name names the execution with a UUID).
 vm::Identity identity(bool express, bool sync) {
   vm::Identity id;
-  id.state_machine_name = "ConformanceStateMachine";
+  id.state_machine_name = kMockStateMachine;
   id.execution_name = "0b5f1d7e-3c2a-4e8f-9a61-7d2c4b8e5f10";
   id.role_arn = "arn:aws:iam::111111111111:role/stepstream-conformance";
   id.region = "us-east-1";
@@ -142,18 +152,70 @@ KnownFailures load_known_failures(const fs::path& file) {
 
 // ---- scope ----------------------------------------------------------------------------------
 
-// Feature tags (by their first word) of what later issues bring: services, error handling,
-// branches, iteration, JSONata and variables.
-constexpr std::string_view kOutOfScopeFeatures[] = {
-    "Task", "Retry", "Catch", "Parallel", "JSONata", "Variables", "Credentials"};
-// The same seen in a definition's fields, which the feature tags may have missed.
-constexpr std::string_view kOutOfScopeFields[] = {"QueryLanguage", "Assign", "Arguments", "Output",
-                                                  "Credentials",   "Retry",  "Catch"};
-constexpr std::string_view kInScopeStateTypes[] = {"Pass", "Choice", "Wait", "Succeed", "Fail"};
+// Every feature the scope switch tells apart, in the order a skipped case names the first one it
+// lacks: JSONata and variables (no switch turns them on; they are not part of this engine yet),
+// the core states, Task (TaskToken: a .waitForTaskToken resource or $$.Task.Token) and error
+// handling, Parallel and Map, and "external": the case calls services, and its Tasks answer from
+// mocks made from its recorded history.
+constexpr std::string_view kFeatures[] = {
+    "JSONata",
+    "Variables",
+    "Pass",
+    "Choice",
+    "Wait",
+    "Succeed",
+    "Fail",
+    "Task",
+    "TaskToken",
+    "Retry",
+    "Catch",
+    "ResultSelector",
+    "TaskTimeouts",
+    "Credentials",
+    "Parallel",
+    "Map",
+    "Map:DISTRIBUTED",
+    "Map:ToleratedFailure",
+    "ItemReader",
+    "ItemBatcher",
+    "ResultWriter",
+    "external",
+};
+constexpr size_t kFeatureCount = std::size(kFeatures);
+using Features = std::bitset<kFeatureCount>;
 
-template <size_t N>
-bool contains(const std::string_view (&list)[N], std::string_view s) {
-  return std::find(std::begin(list), std::end(list), s) != std::end(list);
+// The features the engine runs today. A case is in scope when it uses only these; widen the list
+// as the VM gains features (never list a case in known_failures.txt only because a feature is
+// not implemented yet).
+constexpr std::string_view kEnabledFeatures[] = {
+    "Pass",        "Choice",   "Wait",  "Succeed",         "Fail",
+    "Task",        "Retry",    "Catch", "ResultSelector",  "TaskTimeouts",
+    "Credentials", "Parallel", "Map",   "Map:DISTRIBUTED", "Map:ToleratedFailure",
+    "external",
+};
+
+constexpr size_t feature_index(std::string_view name) {
+  for (size_t i = 0; i < kFeatureCount; ++i)
+    if (kFeatures[i] == name) return i;
+  return kFeatureCount;
+}
+
+// kEnabledFeatures, and those STEPSTREAM_CONFORMANCE_FEATURES ("Task,Retry") adds for one run.
+Features enabled_features() {
+  std::vector<std::string_view> names(std::begin(kEnabledFeatures), std::end(kEnabledFeatures));
+  const char* extra_env = std::getenv("STEPSTREAM_CONFORMANCE_FEATURES");
+  for (std::string_view rest = extra_env != nullptr ? extra_env : ""; !rest.empty();) {
+    size_t comma = rest.find(',');
+    if (!rest.substr(0, comma).empty()) names.push_back(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  Features f;
+  for (std::string_view name : names) {
+    size_t i = feature_index(name);
+    EXPECT_LT(i, kFeatureCount) << "no feature named " << name;
+    if (i < kFeatureCount) f.set(i);
+  }
+  return f;
 }
 
 // A reference to a workflow variable ("$name", "$name.x") where a path is expected.
@@ -162,70 +224,118 @@ bool is_variable_reference(std::string_view s) {
          (std::isalpha(static_cast<unsigned char>(s[1])) != 0 || s[1] == '_');
 }
 
-// JSONata expressions and variable references anywhere outside Result (whose strings are data).
-std::optional<std::string> expression_out_of_scope(const Value& v) {
-  if (v.is_string() && v.as_string().starts_with("{%")) return "JSONata expression";
-  if (v.is_array())
-    for (const Value& item : v.items())
-      if (auto r = expression_out_of_scope(item)) return r;
-  if (v.is_object())
-    for (const json::Member& m : v.members()) {
-      if (m.key == "Result") continue;
-      bool path_field = m.key.ends_with(".$") || m.key.ends_with("Path") || m.key == "Variable";
-      if (path_field && m.value.is_string() && is_variable_reference(m.value.as_string()))
-        return "variable reference";
-      if (auto r = expression_out_of_scope(m.value)) return r;
-    }
-  return std::nullopt;
-}
+// What a definition uses, walked through Parallel branches and Map processors.
+class FeatureScan {
+ public:
+  Features features;
 
-std::optional<std::string> choice_rule_out_of_scope(const Value& rule) {
-  if (!rule.is_object()) return std::nullopt;
-  for (std::string_view field : {"Assign", "Output", "Condition"})
-    if (rule.find(field) != nullptr) return "field " + std::string(field);
-  for (std::string_view nest : {"And", "Or"})
-    if (const Value* rules = rule.find(nest); rules != nullptr && rules->is_array())
-      for (const Value& r : rules->items())
-        if (auto why = choice_rule_out_of_scope(r)) return why;
-  if (const Value* n = rule.find("Not")) return choice_rule_out_of_scope(*n);
-  return std::nullopt;
-}
+  void add(std::string_view name) {
+    size_t i = feature_index(name);
+    EXPECT_LT(i, kFeatureCount) << "unknown feature " << name;
+    if (i < kFeatureCount) features.set(i);
+  }
 
-std::optional<std::string> definition_out_of_scope(const Value& machine) {
-  if (!machine.is_object()) return std::nullopt;  // the build will say what is wrong
-  for (const json::Member& m : machine.members())
-    if (contains(kOutOfScopeFields, m.key)) return "field " + std::string(m.key);
-  if (const Value* states = machine.find("States"); states != nullptr && states->is_object())
-    for (const json::Member& s : states->members()) {
-      if (!s.value.is_object()) continue;
-      std::string_view type = str(s.value.find("Type"));
-      if (!contains(kInScopeStateTypes, type)) return "state type " + std::string(type);
-      for (const json::Member& f : s.value.members())
-        if (contains(kOutOfScopeFields, f.key)) return "field " + std::string(f.key);
-      if (const Value* choices = s.value.find("Choices"); choices && choices->is_array())
-        for (const Value& rule : choices->items())
-          if (auto why = choice_rule_out_of_scope(rule)) return why;
+  void machine(const Value& m) {
+    if (!m.is_object()) return;  // the build will say what is wrong
+    if (str(m.find("QueryLanguage")) == "JSONata") add("JSONata");
+    if (const Value* states = m.find("States"); states != nullptr && states->is_object())
+      for (const json::Member& s : states->members())
+        state(s.value);
+    expressions(m);
+  }
+
+ private:
+  void state(const Value& s) {
+    if (!s.is_object()) return;
+    std::string_view type = str(s.find("Type"));
+    if (feature_index(type) < kFeatureCount) add(type);
+    for (const json::Member& f : s.members()) {
+      std::string_view k = f.key;
+      if (k == "QueryLanguage" && str(&f.value) == "JSONata") add("JSONata");
+      if (k == "Arguments" || k == "Output" || k == "Items") add("JSONata");
+      if (k == "Assign") add("Variables");
+      if (k == "Retry" || k == "Catch" || k == "ResultSelector" || k == "Credentials" ||
+          k == "ItemReader" || k == "ItemBatcher" || k == "ResultWriter")
+        add(k);
+      if (type == "Task" && (k.starts_with("TimeoutSeconds") || k.starts_with("HeartbeatSeconds")))
+        add("TaskTimeouts");
+      if (type == "Task" && k == "Resource" && str(&f.value).ends_with(".waitForTaskToken"))
+        add("TaskToken");
+      if (k.starts_with("ToleratedFailure")) add("Map:ToleratedFailure");
     }
-  return expression_out_of_scope(machine);
+    if (const Value* catchers = s.find("Catch"); catchers != nullptr && catchers->is_array())
+      for (const Value& c : catchers->items())
+        rule_fields(c);
+    if (const Value* choices = s.find("Choices"); choices != nullptr && choices->is_array())
+      for (const Value& rule : choices->items())
+        choice_rule(rule);
+    if (const Value* branches = s.find("Branches"); branches != nullptr && branches->is_array())
+      for (const Value& b : branches->items())
+        machine(b);
+    for (std::string_view field : {"ItemProcessor", "Iterator"})
+      if (const Value* p = s.find(field); p != nullptr && p->is_object()) {
+        if (str(member(member(p, "ProcessorConfig"), "Mode")) == "DISTRIBUTED")
+          add("Map:DISTRIBUTED");
+        machine(*p);
+      }
+  }
+
+  void rule_fields(const Value& rule) {
+    if (member(&rule, "Assign") != nullptr) add("Variables");
+    if (member(&rule, "Output") != nullptr || member(&rule, "Condition") != nullptr) add("JSONata");
+  }
+
+  void choice_rule(const Value& rule) {
+    if (!rule.is_object()) return;
+    rule_fields(rule);
+    for (std::string_view nest : {"And", "Or"})
+      if (const Value* rules = rule.find(nest); rules != nullptr && rules->is_array())
+        for (const Value& r : rules->items())
+          choice_rule(r);
+    if (const Value* n = rule.find("Not")) choice_rule(*n);
+  }
+
+  // JSONata expressions and variable references anywhere outside Result (whose strings are data).
+  void expressions(const Value& v) {
+    if (v.is_string() && v.as_string().starts_with("{%")) add("JSONata");
+    if (v.is_string() && v.as_string().starts_with("$$.Task.Token")) add("TaskToken");
+    if (v.is_array())
+      for (const Value& item : v.items())
+        expressions(item);
+    if (v.is_object())
+      for (const json::Member& m : v.members()) {
+        if (m.key == "Result") continue;
+        bool path_field = m.key.ends_with(".$") || m.key.ends_with("Path") || m.key == "Variable";
+        if (path_field && m.value.is_string() && is_variable_reference(m.value.as_string()))
+          add("Variables");
+        expressions(m.value);
+      }
+  }
+};
+
+Features features_of(const Value& doc) {
+  FeatureScan scan;
+  if (const Value* def = member(&doc, "definition")) scan.machine(*def);
+  // The corpus's own tags, for what the walk above may miss.
+  if (const Value* tags = member(&doc, "features"); tags && tags->is_array())
+    for (const Value& t : tags->items()) {
+      std::string_view word = str(&t).substr(0, str(&t).find(':'));
+      if (word == "JSONata" || word == "Variables") scan.add(word);
+    }
+  if (const Value* ext = member(&doc, "needs_external"); ext && ext->is_bool() && ext->as_bool())
+    scan.add("external");
+  return scan.features;
 }
 
 // Why `doc` is not scored by this runner, or nullopt when it is.
-std::optional<std::string> out_of_scope(const Value& doc) {
+std::optional<std::string> out_of_scope(const Value& doc, const Features& used,
+                                        const Features& enabled) {
   std::string_view kind = str(member(&doc, "kind"));
   if (kind != "execution" && kind != "sync_execution") return "kind " + std::string(kind);
-  if (const Value* ext = member(&doc, "needs_external"); ext && ext->is_bool() && ext->as_bool())
-    return "needs_external";
-  if (const Value* features = member(&doc, "features"); features && features->is_array())
-    for (const Value& f : features->items()) {
-      std::string_view tag = str(&f);
-      if (tag.starts_with("Map")) return "feature Map";
-      std::string_view word = tag.substr(0, tag.find(':'));
-      if (contains(kOutOfScopeFeatures, word)) return "feature " + std::string(word);
-    }
-  if (const Value* def = member(&doc, "definition"))
-    if (auto why = definition_out_of_scope(*def)) return "definition: " + *why;
   std::string_view status = str(member(member(&doc, "expected"), "status"));
   if (status == "INCOMPLETE_HISTORY" || status == "ABORTED") return "status " + std::string(status);
+  for (size_t i = 0; i < kFeatureCount; ++i)
+    if (used[i] && !enabled[i]) return "feature " + std::string(kFeatures[i]);
   return std::nullopt;
 }
 
@@ -270,7 +380,8 @@ std::vector<std::pair<std::string_view, std::string_view>> dynamic_timestamps(co
   const Value* paths = member(member(&doc, "checks"), "input_placeholder_paths");
   if (paths != nullptr && paths->is_array())
     for (const Value& p : paths->items())
-      out.emplace_back(str(member(&p, "path")), str(member(&p, "here")));
+      if (str(member(&p, "here")).find("${ext:") == std::string_view::npos)
+        out.emplace_back(str(member(&p, "path")), str(member(&p, "here")));
   return out;
 }
 
@@ -284,46 +395,103 @@ std::optional<int64_t> corpus_now(const std::vector<Case>& cases) {
   return earliest;
 }
 
-// `v` with the member at `keys` replaced by `value`; the objects along the way are copied.
-std::optional<Value> with_member(const Value& v, std::span<const std::string_view> keys,
-                                 const Value& value, Arena& arena) {
-  if (keys.empty()) return value;
-  if (!v.is_object() || v.find(keys[0]) == nullptr) return std::nullopt;
+// One step of an input path: a member name, or an index when `key` is empty.
+struct Step {
+  std::string_view key;
+  size_t index = 0;
+};
+
+// "$.a.b[2].c" as steps; nullopt for anything else.
+std::optional<std::vector<Step>> parse_steps(std::string_view path) {
+  if (!path.starts_with("$")) return std::nullopt;
+  std::vector<Step> steps;
+  for (std::string_view rest = path.substr(1); !rest.empty();) {
+    if (rest[0] == '.') {
+      size_t end = rest.find_first_of(".[", 1);
+      if (end == 1) return std::nullopt;
+      steps.push_back({rest.substr(1, end == std::string_view::npos ? end : end - 1)});
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+    } else if (rest[0] == '[') {
+      size_t close = rest.find(']');
+      Step step;
+      if (close == std::string_view::npos ||
+          std::from_chars(rest.data() + 1, rest.data() + close, step.index).ptr !=
+              rest.data() + close)
+        return std::nullopt;
+      steps.push_back(step);
+      rest = rest.substr(close + 1);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return steps;
+}
+
+// `v` with the value at `steps` replaced by `value`; the containers along the way are copied.
+std::optional<Value> replaced(const Value& v, std::span<const Step> steps, const Value& value,
+                              Arena& arena) {
+  if (steps.empty()) return value;
+  const Step& step = steps[0];
+  if (step.key.empty()) {
+    if (!v.is_array() || step.index >= v.size()) return std::nullopt;
+    Value* items = arena.alloc_array<Value>(v.size());
+    std::copy(v.items().begin(), v.items().end(), items);
+    auto inner = replaced(items[step.index], steps.subspan(1), value, arena);
+    if (!inner) return std::nullopt;
+    items[step.index] = *inner;
+    return Value::array(items, v.size());
+  }
+  if (!v.is_object() || v.find(step.key) == nullptr) return std::nullopt;
   json::Member* members = arena.alloc_array<json::Member>(v.size());
   for (size_t i = 0; i < v.size(); ++i) {
     members[i] = v.members()[i];
-    if (members[i].key != keys[0]) continue;
-    auto inner = with_member(members[i].value, keys.subspan(1), value, arena);
+    if (members[i].key != step.key) continue;
+    auto inner = replaced(members[i].value, steps.subspan(1), value, arena);
     if (!inner) return std::nullopt;
     members[i].value = *inner;
   }
   return Value::object(members, v.size());
 }
 
+bool replace_at(std::string_view path, Value& input, const Value& value, Arena& arena,
+                std::string& error) {
+  auto steps = parse_steps(path);
+  auto rebuilt = steps ? replaced(input, *steps, value, arena) : std::nullopt;
+  if (!rebuilt) {
+    error = "the input has no value at " + std::string(path);
+    return false;
+  }
+  input = *rebuilt;
+  return true;
+}
+
 // Moves each timestamp made from "now" by the time passed since the corpus was written, keeping
-// its text after the seconds ("", "Z", ".000000Z"). False with `error` set when it cannot.
+// its text after the seconds ("", "Z", ".000000Z"). Puts in place of each resource the original
+// test created ("${ext:SqsQueueUrl:q}") the text the recording shows for it ("<sqs_queue_url>"):
+// the mocks made from the history answer with that text too. False with `error` set when it
+// cannot.
 bool rebuild_input(const Value& doc, int64_t shift_seconds, Value& input, Arena& arena,
                    std::string& error) {
   for (auto [path, here] : dynamic_timestamps(doc)) {
     std::optional<int64_t> t = leading_seconds(here);
-    if (!path.starts_with("$.") || path.find('[') != std::string_view::npos || !t) {
+    if (!t) {
       error = "cannot rebuild the dynamic input at " + std::string(path);
       return false;
     }
-    std::vector<std::string_view> keys;
-    for (std::string_view rest = path.substr(2); !rest.empty();) {
-      size_t dot = rest.find('.');
-      keys.push_back(rest.substr(0, dot));
-      rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
-    }
     std::string text = format_leading(*t + shift_seconds) + std::string(here.substr(19));
-    auto rebuilt = with_member(input, keys, Value::string(arena.copy(text)), arena);
-    if (!rebuilt) {
-      error = "the dynamic input has no member at " + std::string(path);
-      return false;
-    }
-    input = *rebuilt;
+    if (!replace_at(path, input, Value::string(arena.copy(text)), arena, error)) return false;
   }
+  const Value* paths = member(member(&doc, "checks"), "input_placeholder_paths");
+  if (paths != nullptr && paths->is_array())
+    for (const Value& p : paths->items()) {
+      if (str(member(&p, "here")).find("${ext:") == std::string_view::npos) continue;
+      const Value* shown = member(&p, "snapshot");
+      if (shown == nullptr) {
+        error = "no recorded value for the resource at " + std::string(str(member(&p, "path")));
+        return false;
+      }
+      if (!replace_at(str(member(&p, "path")), input, *shown, arena, error)) return false;
+    }
   return true;
 }
 
@@ -355,19 +523,25 @@ std::string outcome_text(const vm::Execution& exec) {
   return s.empty() ? "no error, no cause" : s;
 }
 
-// An error or a cause: absent where AWS has none, else matching AWS's text.
+// An error or a cause: absent where AWS has none, else matching AWS's text. The recording shows
+// a cause that is JSON text (a Lambda error's) parsed: then the text must parse to a match.
 bool match_optional(ExpectedMatcher& m, std::string_view what, const Value* expected,
                     std::optional<std::string_view> got, std::string& why) {
   if (expected == nullptr) {
     if (got) why = std::string(what) + ": expected none, got \"" + excerpt(*got) + "\"";
     return !got;
   }
-  if (!expected->is_string()) {
-    why = std::string(what) + ": the case's expected value is not a string";
+  if (!got) {
+    why = std::string(what) + ": expected " + excerpt(json::to_string(*expected)) + ", got none";
     return false;
   }
-  if (!got) {
-    why = std::string(what) + ": expected \"" + excerpt(expected->as_string()) + "\", got none";
+  if (!expected->is_string()) {
+    Arena scratch(1024);
+    json::ParseResult parsed = json::parse(*got, scratch);
+    std::string where;
+    if (parsed.ok() && m.match(*expected, parsed.value, where)) return true;
+    why = std::string(what) + ": " + (parsed.ok() ? where + "\n        " : "") + "expected " +
+          excerpt(json::to_string(*expected)) + "\n        got      \"" + excerpt(*got) + "\"";
     return false;
   }
   if (m.match_string(expected->as_string(), *got)) return true;
@@ -377,10 +551,133 @@ bool match_optional(ExpectedMatcher& m, std::string_view what, const Value* expe
 
 struct Result {
   bool passed = false;
-  std::string why;      // when it failed
-  std::string history;  // when the event types differ from AWS's (informational)
+  std::string why;          // when it failed
+  std::string history;      // when the event types differ from AWS's (informational)
+  std::string task_inputs;  // when a Task was sent other than what AWS sent it (informational)
   std::string outcome;  // what the run produced, as a JSON object (for STEPSTREAM_CONFORMANCE_DUMP)
 };
+
+// A case made ready to run: its definition with the resources of the original test resolved,
+// and for a case that calls services, the mocks made from its history.
+struct Prepared {
+  std::string definition;
+  std::optional<HistoryMocks> mocks;
+};
+
+// Passes Task calls to the mock handler and keeps what each was sent, per state in call order.
+class RecordingHandler final : public vm::TaskHandler {
+ public:
+  explicit RecordingHandler(std::shared_ptr<const vm::TaskHandler> inner)
+      : inner_(std::move(inner)) {}
+  vm::TaskOutcome invoke(const vm::TaskCall& call, vm::TaskResult& result) const override {
+    sent_[std::string(call.state_name)].push_back(json::to_string(call.input));
+    return inner_->invoke(call, result);
+  }
+  const std::map<std::string, std::vector<std::string>, std::less<>>& sent() const { return sent_; }
+
+ private:
+  std::shared_ptr<const vm::TaskHandler> inner_;
+  // Written during invoke, which the interface makes const; one execution runs at a time.
+  mutable std::map<std::string, std::vector<std::string>, std::less<>> sent_;
+};
+
+// The original tests named the resources they created "...uid0000"; the recording masks such
+// names, with tokens its placeholders do not always list.
+bool is_created_name(std::string_view s) {
+  for (size_t at = s.find("uid"); at != std::string_view::npos; at = s.find("uid", at + 1))
+    if (at + 7 <= s.size() && std::all_of(s.begin() + at + 3, s.begin() + at + 7,
+                                          [](char c) { return c >= '0' && c <= '9'; }))
+      return true;
+  return false;
+}
+
+// `got` with each created name replaced by what the recording shows in its place.
+Value unmask_created_names(const Value& got, const Value& aws, Arena& arena) {
+  if (got.is_string() && aws.is_string() && is_created_name(got.as_string())) return aws;
+  if (got.is_array() && aws.is_array() && got.size() == aws.size()) {
+    Value* items = arena.alloc_array<Value>(got.size());
+    for (size_t i = 0; i < got.size(); ++i)
+      items[i] = unmask_created_names(got.items()[i], aws.items()[i], arena);
+    return Value::array(items, got.size());
+  }
+  if (got.is_object() && aws.is_object()) {
+    json::Member* members = arena.alloc_array<json::Member>(got.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      members[i] = got.members()[i];
+      if (const Value* a = aws.find(members[i].key))
+        members[i].value = unmask_created_names(members[i].value, *a, arena);
+    }
+    return Value::object(members, got.size());
+  }
+  return got;
+}
+
+// Every "<token>" in the strings of `v`.
+void angle_tokens(const Value& v, std::set<std::string, std::less<>>& out) {
+  if (v.is_string()) {
+    std::string_view s = v.as_string();
+    for (size_t open = s.find('<'); open != std::string_view::npos; open = s.find('<', open + 1))
+      if (size_t close = s.find_first_of("<>", open + 1);
+          close != std::string_view::npos && s[close] == '>')
+        out.emplace(s.substr(open, close + 1 - open));
+  } else if (v.is_array()) {
+    for (const Value& item : v.items())
+      angle_tokens(item, out);
+  } else if (v.is_object()) {
+    for (const json::Member& m : v.members())
+      angle_tokens(m.value, out);
+  }
+}
+
+// A matcher for what Tasks were sent: the case's placeholders, and every token the recorded
+// parameters hold (the recording masks more there than its placeholder list says).
+ExpectedMatcher sent_matcher(const HistoryMocks& mocks, const Value& placeholders, Arena& arena) {
+  std::set<std::string, std::less<>> tokens;
+  for (const auto& [state, sent] : mocks.sent)
+    for (const Value& v : sent)
+      angle_tokens(v, tokens);
+  std::string text = "{\"expected\":[";
+  for (const std::string& t : tokens) {
+    if (text.back() != '[') text += ",";
+    json::write_string(t, text);
+  }
+  if (const Value* listed = member(&placeholders, "expected"); listed && listed->is_array())
+    for (const Value& t : listed->items()) {
+      if (text.back() != '[') text += ",";
+      json::write(t, text);
+    }
+  text += "],\"expected_transformers\":";
+  const Value* transformers = member(&placeholders, "expected_transformers");
+  text += transformers != nullptr ? json::to_string(*transformers) : "[]";
+  text += "}";
+  json::ParseResult parsed = json::parse(text, arena);
+  return ExpectedMatcher(parsed.ok() ? parsed.value : placeholders);
+}
+
+// The first difference between what the run sent each Task and what AWS sent it.
+std::string task_input_difference(const HistoryMocks& mocks, const RecordingHandler& recorder,
+                                  const Value& placeholders) {
+  Arena scratch(4096);
+  ExpectedMatcher m = sent_matcher(mocks, placeholders, scratch);
+  for (const auto& [state, aws] : mocks.sent) {
+    auto it = recorder.sent().find(state);
+    size_t ran = it == recorder.sent().end() ? 0 : it->second.size();
+    if (ran != aws.size())
+      return "state " + state + ": invoked " + std::to_string(ran) + " times, by AWS " +
+             std::to_string(aws.size());
+    for (size_t k = 0; k < ran; ++k) {
+      json::ParseResult got = json::parse(it->second[k], scratch);
+      std::string where;
+      if (!got.ok() || !m.match(aws[k], unmask_created_names(got.value, aws[k], scratch), where))
+        return "state " + state + " invocation " + std::to_string(k) + ": " + where;
+    }
+  }
+  for (const auto& [state, calls] : recorder.sent())
+    if (mocks.sent.find(state) == mocks.sent.end())
+      return "state " + state + ": invoked " + std::to_string(calls.size()) +
+             " times, never by AWS";
+  return {};
+}
 
 std::string outcome_json(std::string_view name, const vm::Execution& exec) {
   std::string s = "{\"name\":";
@@ -422,7 +719,7 @@ std::string history_difference(const Value* expected, const vm::Execution& exec)
   return {};
 }
 
-Result run_case(const Case& c, int64_t input_shift_seconds) {
+Result run_case(const Case& c, const Prepared& prepared, int64_t input_shift_seconds) {
   Result r;
   if (!c.load_error.empty()) {
     r.why = c.load_error;
@@ -439,7 +736,7 @@ Result run_case(const Case& c, int64_t input_shift_seconds) {
   options.type = express ? asl::MachineType::kExpress : asl::MachineType::kStandard;
   bytecode::Program program;
   std::vector<asl::Problem> problems;
-  if (!compile::build_program(json::to_string(*definition), options, program, problems)) {
+  if (!compile::build_program(prepared.definition, options, program, problems)) {
     r.why = "does not build:";
     for (const asl::Problem& p : problems)
       r.why += " [" + excerpt(asl::to_string(p)) + "]";
@@ -456,25 +753,53 @@ Result run_case(const Case& c, int64_t input_shift_seconds) {
   }
   if (!rebuild_input(c.doc, input_shift_seconds, input.value, exec.arena(), r.why)) return r;
 
+  // A case that calls services has its Tasks answered by the mocks made from its history,
+  // through the same parser and handler `stepstream exec --mock-config` uses.
+  vm::TaskRegistry tasks;
+  std::shared_ptr<const RecordingHandler> recorder;
+  if (prepared.mocks) {
+    vm::MockConfigResult config = vm::MockConfig::parse(prepared.mocks->config);
+    if (!config.ok()) {
+      r.why = "the mock config made from the history is invalid:";
+      for (const auto& p : config.problems)
+        r.why += " [" + excerpt(vm::to_string(p)) + "]";
+      return r;
+    }
+    std::string error;
+    auto handler =
+        vm::make_mock_handler(config.config, kMockStateMachine, kMockTestCase, {}, error);
+    if (handler == nullptr) {
+      r.why = "the mock config made from the history has no test case: " + error;
+      return r;
+    }
+    recorder = std::make_shared<RecordingHandler>(std::move(handler));
+    tasks.add("*", recorder);
+  }
+
   vm::VirtualClock clock(vm::SystemClock().now());
   vm::Random random;  // the default seed: every run draws the same numbers
-  vm::Vm machine(program, clock, random);
+  vm::Vm machine(program, clock, random, {}, &tasks);
   machine.start(exec, input.value,
                 identity(express, str(member(&c.doc, "kind")) == "sync_execution"),
                 /*record_history=*/true);
   machine.finish(exec);
   r.outcome = outcome_json(c.name, exec);
 
-  ExpectedMatcher m(member(&c.doc, "placeholders") ? *member(&c.doc, "placeholders") : Value());
+  const Value placeholders =
+      member(&c.doc, "placeholders") ? *member(&c.doc, "placeholders") : Value();
+  if (recorder) r.task_inputs = task_input_difference(*prepared.mocks, *recorder, placeholders);
+  ExpectedMatcher m(placeholders);
   std::string_view want = str(member(expected, "status"));
   std::string_view got = vm::name(exec.status());
   r.history = history_difference(member(expected, "history_event_types"), exec);
   if (want != got) {
     r.why = "status: expected " + std::string(want) + ", got " + std::string(got) + " with " +
             outcome_text(exec);
-    if (const Value* e = member(expected, "error"))
-      r.why += "\n        AWS: error \"" + excerpt(str(e)) + "\", cause \"" +
-               excerpt(str(member(expected, "cause"))) + "\"";
+    if (const Value* e = member(expected, "error")) {
+      const Value* cause = member(expected, "cause");
+      r.why += "\n        AWS: error \"" + excerpt(str(e)) + "\", cause " +
+               (cause == nullptr ? "none" : excerpt(json::to_string(*cause)));
+    }
     return r;
   }
   if (exec.status() == vm::Status::kSucceeded) {
@@ -495,6 +820,25 @@ Result run_case(const Case& c, int64_t input_shift_seconds) {
   }
   r.passed = true;
   return r;
+}
+
+// The prefix of the reason a case that calls services is not run: its history holds something no
+// mock config can say.
+constexpr std::string_view kUnmockable = "cannot be mocked from its history";
+
+// Resolves the definition's resources and, for a case that calls services, makes its mocks.
+// The reason it cannot run otherwise.
+std::optional<std::string> prepare(const Case& c, bool external, Prepared& out, Arena& arena) {
+  const Value* definition = member(&c.doc, "definition");
+  out.definition = definition != nullptr ? json::to_string(*definition) : "";
+  std::string why;
+  if (!resolve_definition_placeholders(out.definition, why))
+    return std::string(kUnmockable) + ": " + why;
+  if (!external) return std::nullopt;
+  HistoryMocks mocks = mocks_from_history(c.doc, arena);
+  if (!mocks.why_not.empty()) return std::string(kUnmockable) + ": " + mocks.why_not;
+  out.mocks = std::move(mocks);
+  return std::nullopt;
 }
 
 // Names the case that has run too long and aborts (see kCaseDeadline).
@@ -556,28 +900,66 @@ TEST(Conformance, Executions) {
   int64_t now_seconds = vm::SystemClock().now() / 1'000'000'000;
   int64_t shift = now_seconds - corpus_now(cases).value_or(now_seconds);
 
+  const Features enabled = enabled_features();
+  const size_t kExternal = feature_index("external");
+  struct Tally {
+    int used = 0, in_scope = 0, passed = 0;
+  };
+  std::vector<Tally> by_feature(kFeatureCount);
+  int external_used = 0, external_run = 0, external_passed = 0;
+  std::vector<std::string> unmockable;  // external cases whose history is no mock config
+
   std::map<std::string, int> skipped;
   std::vector<std::string> new_failures, fixed, seen;
-  int in_scope = 0, passed = 0, failed_known = 0, history_differs = 0;
-  constexpr int kHistoryShown = 5;
+  int in_scope = 0, passed = 0, failed_known = 0, history_differs = 0, inputs_differ = 0;
+  constexpr int kInformationalShown = 5;
   Watchdog watchdog;
   for (const Case& c : cases) {
     if (!filter.empty() && c.name.find(filter) == std::string::npos) continue;
-    if (c.load_error.empty())
-      if (auto why = out_of_scope(c.doc)) {
-        ++skipped[*why];
+    Features used;
+    Prepared prepared;
+    Arena mock_arena(4096);  // what the mocks were sent, until the run is scored
+    if (c.load_error.empty()) {
+      used = features_of(c.doc);
+      std::optional<std::string> why = out_of_scope(c.doc, used, enabled);
+      // The feature tallies count the cases this runner scores once their features are on.
+      if (!why || why->starts_with("feature ")) {
+        for (size_t i = 0; i < kFeatureCount; ++i)
+          by_feature[i].used += used[i] ? 1 : 0;
+        external_used += used[kExternal] ? 1 : 0;
+      }
+      if (!why) why = prepare(c, used[kExternal], prepared, mock_arena);
+      if (why) {
+        bool cannot_mock = why->starts_with(kUnmockable);
+        if (cannot_mock) unmockable.push_back(c.name + why->substr(kUnmockable.size()));
+        ++skipped[cannot_mock ? std::string(kUnmockable) : *why];
         continue;
       }
+    }
     ++in_scope;
     seen.push_back(c.name);
     watchdog.running(c.name);
-    Result r = run_case(c, shift);
+    Result r = run_case(c, prepared, shift);
     if (dump.is_open() && !r.outcome.empty()) dump << r.outcome << "\n";
     auto listed = known.reasons.find(c.name);
     if (!r.history.empty()) {
-      if (verbose || history_differs < kHistoryShown)
+      if (verbose || history_differs < kInformationalShown)
         std::cout << "  history (informational) " << c.name << ": " << r.history << "\n";
       ++history_differs;
+    }
+    if (!r.task_inputs.empty()) {
+      if (verbose || inputs_differ < kInformationalShown)
+        std::cout << "  task input (informational) " << c.name << ": " << r.task_inputs << "\n";
+      ++inputs_differ;
+    }
+    for (size_t i = 0; i < kFeatureCount; ++i)
+      if (used[i]) {
+        ++by_feature[i].in_scope;
+        by_feature[i].passed += r.passed ? 1 : 0;
+      }
+    if (used[kExternal]) {
+      ++external_run;
+      external_passed += r.passed ? 1 : 0;
     }
     if (r.passed) {
       ++passed;
@@ -602,7 +984,7 @@ TEST(Conformance, Executions) {
   std::cout << "conformance: " << in_scope << " in scope, " << passed << " passed, " << failed_known
             << " failed (known), " << new_failures.size() << " failed (new), " << fixed.size()
             << " listed but passing; history event types differ in " << history_differs
-            << " (informational)\n";
+            << ", Task inputs in " << inputs_differ << " (informational)\n";
   int total_skipped = 0;
   for (const auto& [reason, n] : skipped)
     total_skipped += n;
@@ -610,6 +992,22 @@ TEST(Conformance, Executions) {
   for (const auto& [reason, n] : skipped)
     std::cout << " [" << reason << ": " << n << "]";
   std::cout << (filter.empty() ? "" : " (filter: " + std::string(filter) + ")") << "\n";
+  std::cout << "conformance: by feature (cases in scope/passed, or off and skipped):";
+  for (size_t i = 0; i < kFeatureCount; ++i) {
+    const Tally& t = by_feature[i];
+    if (enabled[i])
+      std::cout << " [" << kFeatures[i] << " " << t.in_scope << "/" << t.passed << "]";
+    else
+      std::cout << " [" << kFeatures[i] << " off: " << t.used << "]";
+  }
+  std::cout << "\n";
+  std::cout << "conformance: external services: " << external_used << " cases call them; "
+            << external_run << " ran with mocks made from their history, " << external_passed
+            << " passed; " << unmockable.size()
+            << " cannot be mocked from their history (not run):";
+  for (const std::string& u : unmockable)
+    std::cout << "\n  " << u;
+  std::cout << "\n";
 
   EXPECT_TRUE(new_failures.empty())
       << new_failures.size()

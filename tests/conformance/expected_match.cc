@@ -182,6 +182,9 @@ bool ExpectedMatcher::match_segments(const std::vector<Segment>& segs, size_t i,
 }
 
 bool ExpectedMatcher::match_string(std::string_view expected, std::string_view got) {
+  // The recording's own text, placeholders included, reached the output unchanged: a Task mocked
+  // from the history returns what the history shows.
+  if (expected == got) return true;
   std::vector<Segment> segs;
   size_t literal_start = 0;
   for (size_t pos = 0; pos < expected.size();) {
@@ -215,6 +218,7 @@ bool ExpectedMatcher::match_at(const Value& expected, const Value& got, std::str
     return false;
   };
   if (expected.is_string()) {
+    if (got.is_string() && got.as_string() == expected.as_string()) return true;
     if (auto w = whole_.find(expected.as_string()); w != whole_.end())
       return whole_kind_ok(*w, got) || differ("placeholder of another kind");
     if (!got.is_string() || !match_string(expected.as_string(), got.as_string())) return differ("");

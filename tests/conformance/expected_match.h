@@ -19,7 +19,9 @@ namespace stepstream::conformance {
 //    occurs twice stands for the same text both times (the recorder numbered distinct values);
 //  - bare words ("date", "start-time", "RandomNumberGenerated", "sfn_role_arn") replaced a
 //    whole value and match a whole value of their kind, independently each time.
-// Everything else, numbers by value and objects regardless of member order, must be equal.
+// Everything else, numbers by value and objects regardless of member order, must be equal. A
+// string equal to the expected text matches even when that text holds placeholders: it is the
+// recording's own value, passed through (Tasks mocked from the history return such values).
 class ExpectedMatcher {
  public:
   // `placeholders` is the case's `placeholders` object (or null).

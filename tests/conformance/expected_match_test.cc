@@ -115,6 +115,19 @@ TEST_F(ExpectedMatchTest, DifferenceNamesThePath) {
   EXPECT_EQ(why, R"($.a[1].b: expected "x", got "y")");
 }
 
+// A Task mocked from the history returns the recording's masked text, which then reaches the
+// output as it is: the same text matches, whatever placeholders it holds; other text still has
+// to be of the placeholder's kind.
+TEST_F(ExpectedMatchTest, TheRecordingsOwnTextMatchesItself) {
+  ExpectedMatcher m = matcher(R"({"expected": ["<uuid:1>", "date"]})");
+  EXPECT_TRUE(matches(m, R"({"MessageId": "<uuid:1>", "Date": "date"})",
+                      R"({"MessageId": "<uuid:1>", "Date": "date"})"));
+  EXPECT_TRUE(m.match_string("request <uuid:1> failed", "request <uuid:1> failed"));
+  EXPECT_FALSE(matches(m, R"({"MessageId": "<uuid:1>"})", R"({"MessageId": "<uuid:2>"})"));
+  EXPECT_FALSE(matches(m, R"({"Date": "date"})", R"({"Date": "dates"})"));
+  EXPECT_FALSE(m.match_string("request <uuid:1> failed", "request <uuid:1> failed!"));
+}
+
 TEST(TimestampText, Shapes) {
   EXPECT_TRUE(is_timestamp_text("2016-03-05T21:29:29.243167252Z"));
   EXPECT_TRUE(is_timestamp_text("2026-11-21T05:25:17"));

@@ -1,0 +1,228 @@
+// Mock configs made from recorded histories: each test gives a small case (definition and
+// history, in the corpus's shapes) and checks the MockConfigFile text, or why there is none.
+#include "tests/conformance/history_mocks.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+#include "engine/json/parse.h"
+#include "engine/json/write.h"
+#include "engine/vm/mock_config.h"
+
+namespace stepstream::conformance {
+namespace {
+
+class HistoryMocksTest : public ::testing::Test {
+ protected:
+  HistoryMocks mocks(std::string_view doc) {
+    json::ParseResult r = json::parse(doc, arena_);
+    EXPECT_TRUE(r.ok()) << doc;
+    HistoryMocks m = mocks_from_history(r.value, arena_);
+    if (m.why_not.empty()) {
+      // Whatever is made must be a config the mock parser accepts.
+      vm::MockConfigResult parsed = vm::MockConfig::parse(m.config);
+      EXPECT_TRUE(parsed.ok()) << m.config << "\n"
+                               << (parsed.ok() ? "" : vm::to_string(parsed.problems[0]));
+    }
+    return m;
+  }
+  json::Arena arena_;
+};
+
+// A Lambda ARN Task retried twice: invocations numbered in order, equal answers in a row
+// sharing a range key, the first invocation's input kept.
+TEST_F(HistoryMocksTest, RetriesAreNumberedInOrderAndRunsShareARange) {
+  HistoryMocks m = mocks(R"({
+    "definition": {"StartAt": "Call", "States": {"Call": {"Type": "Task",
+        "Resource": "arn:aws:lambda:us-east-1:111111111111:function:f", "End": true}}},
+    "history": [
+      {"id": 1, "previousEventId": 0, "type": "ExecutionStarted"},
+      {"id": 2, "previousEventId": 0, "type": "TaskStateEntered",
+       "stateEnteredEventDetails": {"name": "Call", "input": {}}},
+      {"id": 3, "previousEventId": 2, "type": "LambdaFunctionScheduled",
+       "lambdaFunctionScheduledEventDetails": {"input": {"n": 1}}},
+      {"id": 4, "previousEventId": 3, "type": "LambdaFunctionStarted"},
+      {"id": 5, "previousEventId": 4, "type": "LambdaFunctionFailed",
+       "lambdaFunctionFailedEventDetails": {"error": "Boom", "cause": "first"}},
+      {"id": 6, "previousEventId": 5, "type": "LambdaFunctionScheduled",
+       "lambdaFunctionScheduledEventDetails": {"input": {"n": 2}}},
+      {"id": 7, "previousEventId": 6, "type": "LambdaFunctionStarted"},
+      {"id": 8, "previousEventId": 7, "type": "LambdaFunctionFailed",
+       "lambdaFunctionFailedEventDetails": {"error": "Boom", "cause": "first"}},
+      {"id": 9, "previousEventId": 8, "type": "LambdaFunctionScheduled",
+       "lambdaFunctionScheduledEventDetails": {"input": {"n": 3}}},
+      {"id": 10, "previousEventId": 9, "type": "LambdaFunctionStarted"},
+      {"id": 11, "previousEventId": 10, "type": "LambdaFunctionSucceeded",
+       "lambdaFunctionSucceededEventDetails": {"output": "\"done\""}}
+    ]})");
+  ASSERT_EQ(m.why_not, "");
+  EXPECT_EQ(
+      m.config,
+      R"({"StateMachines":{"ConformanceStateMachine":{"TestCases":{"History":{"Call":"Call"}}}},)"
+      R"("MockedResponses":{"Call":{"0-1":{"Throw":{"Error":"Boom","Cause":"first"}},)"
+      R"("2":{"Return":"done"}}}})");
+  EXPECT_EQ(m.invocations, 3u);
+  ASSERT_EQ(m.sent["Call"].size(), 3u);
+  EXPECT_EQ(json::to_string(m.sent["Call"][2]), R"({"n":3})");
+}
+
+// Two states whose events interleave (a Parallel's branches keep their ids in most recordings):
+// each result goes to the invocation its previousEventId chain leads back to.
+TEST_F(HistoryMocksTest, InterleavedStatesFollowTheirEventChains) {
+  HistoryMocks m = mocks(R"({
+    "definition": {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true}}}]}}},
+    "history": [
+      {"id": 1, "previousEventId": 0, "type": "ParallelStateEntered",
+       "stateEnteredEventDetails": {"name": "P"}},
+      {"id": 2, "previousEventId": 1, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "A"}},
+      {"id": 3, "previousEventId": 1, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "B"}},
+      {"id": 4, "previousEventId": 3, "type": "TaskScheduled",
+       "taskScheduledEventDetails": {"parameters": {"TopicArn": "t"}}},
+      {"id": 5, "previousEventId": 2, "type": "TaskScheduled",
+       "taskScheduledEventDetails": {"parameters": {"QueueUrl": "q"}}},
+      {"id": 6, "previousEventId": 5, "type": "TaskStarted"},
+      {"id": 7, "previousEventId": 4, "type": "TaskStarted"},
+      {"id": 8, "previousEventId": 6, "type": "TaskSucceeded",
+       "taskSucceededEventDetails": {"output": {"MessageId": "sqs"}}},
+      {"id": 9, "previousEventId": 7, "type": "TaskFailed",
+       "taskFailedEventDetails": {"error": "SNS.Error"}}
+    ]})");
+  ASSERT_EQ(m.why_not, "");
+  EXPECT_EQ(
+      m.config,
+      R"({"StateMachines":{"ConformanceStateMachine":{"TestCases":{"History":{"B":"B","A":"A"}}}},)"
+      R"("MockedResponses":{"B":{"0":{"Throw":{"Error":"SNS.Error"}}},)"
+      R"("A":{"0":{"Return":{"MessageId":"sqs"}}}}})");
+  EXPECT_EQ(json::to_string(m.sent["A"][0]), R"({"QueueUrl":"q"})");
+}
+
+// The recording parses a cause that is JSON text; the text AWS produced, spacing included, is
+// found where it survives as a string (here a Catch's output), and written compactly otherwise.
+TEST_F(HistoryMocksTest, ParsedCausesGetTheirRecordedText) {
+  HistoryMocks m = mocks(R"({
+    "definition": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
+    "expected": {"output": {"Error": "Exception", "Cause": "{\"errorMessage\": \"x\", \"n\": [1, 2]}"}},
+    "history": [
+      {"id": 1, "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "T"}},
+      {"id": 2, "previousEventId": 1, "type": "TaskScheduled", "taskScheduledEventDetails": {"parameters": {}}},
+      {"id": 3, "previousEventId": 2, "type": "TaskFailed",
+       "taskFailedEventDetails": {"error": "Exception", "cause": {"n": [1, 2], "errorMessage": "x"}}},
+      {"id": 4, "previousEventId": 3, "type": "TaskScheduled", "taskScheduledEventDetails": {"parameters": {}}},
+      {"id": 5, "previousEventId": 4, "type": "TaskFailed",
+       "taskFailedEventDetails": {"error": "Exception", "cause": {"other": true}}}
+    ]})");
+  ASSERT_EQ(m.why_not, "");
+  EXPECT_NE(m.config.find(R"("Cause":"{\"errorMessage\": \"x\", \"n\": [1, 2]}")"),
+            std::string::npos)
+      << m.config;
+  EXPECT_NE(m.config.find(R"("Cause":"{\"other\":true}")"), std::string::npos) << m.config;
+}
+
+// Parallel events whose ids the recording masked pair in order when one Task state ran there,
+// and cannot be told apart when several did.
+TEST_F(HistoryMocksTest, MaskedParallelEvents) {
+  constexpr std::string_view kOne = R"({
+    "definition": {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}}}]}}},
+    "history": [
+      {"id": 1, "previousEventId": 0, "type": "ParallelStateEntered", "stateEnteredEventDetails": {"name": "P"}},
+      {"id": [0], "previousEventId": 0, "type": "TaskFailed", "taskFailedEventDetails": {"error": "E"}},
+      {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {"parameters": 1}},
+      {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {"parameters": 2}},
+      {"id": [0], "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "A"}},
+      {"id": [0], "previousEventId": 0, "type": "TaskSucceeded", "taskSucceededEventDetails": {"output": {}}}
+    ]})";
+  HistoryMocks one = mocks(kOne);
+  ASSERT_EQ(one.why_not, "");
+  EXPECT_NE(one.config.find(R"("A":{"0":{"Throw":{"Error":"E"}},"1":{"Return":{}}})"),
+            std::string::npos)
+      << one.config;
+
+  HistoryMocks two = mocks(R"({
+    "definition": {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": []}}},
+    "history": [
+      {"id": [0], "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "A"}},
+      {"id": [0], "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "B"}},
+      {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {}},
+      {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {}}
+    ]})");
+  EXPECT_EQ(two.why_not,
+            "the recording masks the event ids of Parallel branches, so the Task events of states "
+            "\"A\" and \"B\" cannot be told apart");
+  EXPECT_EQ(two.config, "");
+}
+
+// What no mock config can say, each with its reason.
+TEST_F(HistoryMocksTest, WhatCannotBeMocked) {
+  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "W", "States": {"W": {"Type": "Task",
+                "Resource": "arn:aws:states:us-east-1:111111111111:activity:w", "End": true}}},
+                "history": []})")
+                .why_not,
+            "state \"W\" is an Activity, which Step Functions Local cannot mock");
+  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "T",
+                "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}}}},
+                "history": []})")
+                .why_not,
+            "state \"T\" runs in a distributed Map's child executions, whose events the history "
+            "does not hold");
+  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+                "ItemReader": {"Resource": "arn:aws:states:::s3:getObject"},
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}},
+                "history": []})")
+                .why_not,
+            "state \"M\" uses a Map ItemReader, whose S3 calls are no Task a mock config answers");
+  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "T", "States": {"T": {"Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}, "history": null})")
+                .why_not,
+            "the case records no history");
+  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "T", "States": {"T": {"Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}},
+                "history": [
+      {"id": 1, "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "T"}},
+      {"id": 2, "previousEventId": 1, "type": "TaskScheduled", "taskScheduledEventDetails": {}},
+      {"id": 3, "previousEventId": 2, "type": "TaskFailed", "taskFailedEventDetails": {"resource": "x"}}]})")
+                .why_not,
+            "a Task of state \"T\" failed without an error name, and a mocked Throw must have one");
+  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "T", "States": {"T": {"Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
+                "history": [
+      {"id": 1, "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "T"}},
+      {"id": 2, "previousEventId": 1, "type": "TaskScheduled", "taskScheduledEventDetails": {}},
+      {"id": 3, "previousEventId": 2, "type": "ExecutionTimedOut"}]})")
+                .why_not,
+            "invocation 0 of state \"T\" has no result in the recording");
+}
+
+// A timed-out Task is a Throw of States.Timeout without a cause.
+TEST_F(HistoryMocksTest, TimeoutsBecomeStatesTimeout) {
+  HistoryMocks m = mocks(R"({
+    "definition": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 5, "End": true}}},
+    "history": [
+      {"id": 1, "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "T"}},
+      {"id": 2, "previousEventId": 1, "type": "TaskScheduled", "taskScheduledEventDetails": {}},
+      {"id": 3, "previousEventId": 2, "type": "TaskStarted"},
+      {"id": 4, "previousEventId": 3, "type": "TaskTimedOut", "taskTimedOutEventDetails": {"error": "States.Timeout"}}]})");
+  ASSERT_EQ(m.why_not, "");
+  EXPECT_NE(m.config.find(R"("T":{"0":{"Throw":{"Error":"States.Timeout"}}})"), std::string::npos)
+      << m.config;
+}
+
+TEST(DefinitionPlaceholders, ResolveToResourcesOfTheirShape) {
+  std::string text =
+      R"({"Resource": "${ext:LambdaArn:fn-1}", "Other": "${ext:fixture:create_activity(act-1)['activityArn']}"})";
+  std::string why;
+  ASSERT_TRUE(resolve_definition_placeholders(text, why)) << why;
+  EXPECT_EQ(text, R"({"Resource": "arn:aws:lambda:us-east-1:111111111111:function:fn-1", )"
+                  R"("Other": "arn:aws:states:us-east-1:111111111111:activity:act-1"})");
+  std::string unknown = R"({"Resource": "${ext:Mystery}"})";
+  EXPECT_FALSE(resolve_definition_placeholders(unknown, why));
+  EXPECT_EQ(why, "an unknown placeholder ${ext:Mystery} in the definition");
+}
+
+}  // namespace
+}  // namespace stepstream::conformance
