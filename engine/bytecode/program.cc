@@ -193,6 +193,7 @@ std::string verify(const Program& p) {
   for (size_t i = 0; i < p.sites.size(); ++i) {
     const Site& site = p.sites[i];
     if (site.path >= p.paths.size() || site.field >= p.num_constants() ||
+        !p.constant(site.field).is_string() ||
         static_cast<uint8_t>(site.kind) > static_cast<uint8_t>(SiteKind::kTaskNumberPath))
       return "site " + std::to_string(i) + " out of range";
   }
@@ -211,6 +212,12 @@ std::string verify(const Program& p) {
     // WAIT's C is a site only for the path forms (B = 2, 3).
     if (op_of(in) == Op::WAIT && (b_of(in) > 3 || (b_of(in) >= 2 && c_of(in) >= p.sites.size())))
       return "pc " + std::to_string(pc) + ": WAIT operand out of range";
+    // The VM reads these constants as text: member keys, and THROW's error and cause.
+    const Op op = op_of(in);
+    if (((op == Op::SETK || op == Op::SETR || op == Op::THROW) &&
+         !p.constant(b_of(in)).is_string()) ||
+        (op == Op::THROW && !p.constant(c_of(in)).is_string()))
+      return "pc " + std::to_string(pc) + ": " + std::string(oi.name) + " needs a string constant";
     // A fork is run by the instruction of its own state type.
     if ((op_of(in) == Op::PARALLEL || op_of(in) == Op::MAP) &&
         p.states[p.forks[c_of(in)].state].type !=

@@ -61,6 +61,10 @@ struct Parser::Impl {
   std::vector<Value> item_stack;
   std::vector<Member> member_stack;
   Arena* arena = nullptr;
+  // Nesting of the container being built. build() recurses once per level, and On-Demand does
+  // not limit depth outside its debug checks, so the limit is kept here: below simdjson's
+  // DEFAULT_MAX_DEPTH, which those checks count with the level inside the deepest container.
+  size_t depth = 0;
 
   // Numbers: int64 when they fit, double otherwise (big integers included).
   template <class V>
@@ -96,6 +100,7 @@ struct Parser::Impl {
     if (auto e = v.type().get(t)) return e;
     switch (t) {
       case od::json_type::object: {
+        if (++depth >= simdjson::DEFAULT_MAX_DEPTH) return simdjson::DEPTH_ERROR;
         od::object obj;
         if (auto e = v.get_object().get(obj)) return e;
         size_t base = member_stack.size();
@@ -118,9 +123,11 @@ struct Parser::Impl {
         std::copy(member_stack.begin() + static_cast<ptrdiff_t>(base), member_stack.end(), ms);
         member_stack.resize(base);
         out = Value::object(ms, n);
+        --depth;
         return simdjson::SUCCESS;
       }
       case od::json_type::array: {
+        if (++depth >= simdjson::DEFAULT_MAX_DEPTH) return simdjson::DEPTH_ERROR;
         od::array arr;
         if (auto e = v.get_array().get(arr)) return e;
         size_t base = item_stack.size();
@@ -136,6 +143,7 @@ struct Parser::Impl {
         std::copy(item_stack.begin() + static_cast<ptrdiff_t>(base), item_stack.end(), items);
         item_stack.resize(base);
         out = Value::array(items, n);
+        --depth;
         return simdjson::SUCCESS;
       }
       case od::json_type::string: {
@@ -182,6 +190,10 @@ Parser& Parser::operator=(Parser&&) noexcept = default;
 ParseResult Parser::parse(std::string_view text, Arena& arena) {
   Impl& p = *impl_;
   p.arena = &arena;
+  // A failed parse returns from inside build(): drop what it left (capacity stays for reuse).
+  p.item_stack.clear();
+  p.member_stack.clear();
+  p.depth = 0;
   const size_t capacity = text.size() + simdjson::SIMDJSON_PADDING;
   char* buf = arena.alloc_array<char>(capacity);
   if (!text.empty()) std::memcpy(buf, text.data(), text.size());
