@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/events.h"
+#include "connectors/demo/events.h"
 
 namespace {
 
@@ -13,7 +13,7 @@ std::vector<simdjson::padded_string> make_events(size_t n) {
   std::vector<simdjson::padded_string> v;
   v.reserve(n);
   for (size_t i = 0; i < n; ++i)
-    v.emplace_back(stepstream::bench::iot_event(i));
+    v.emplace_back(stepstream::demo::iot_event(i));
   return v;
 }
 

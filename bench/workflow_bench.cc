@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/events.h"
+#include "connectors/demo/events.h"
 #include "engine/compile/build.h"
 #include "engine/json/parse.h"
 #include "engine/json/write.h"
@@ -100,12 +100,12 @@ void run_workflow(benchmark::State& state, const char* file, std::string (*make)
 }
 
 void BM_IotTelemetry(benchmark::State& state) {
-  run_workflow(state, "iot-telemetry.asl.json", bench::iot_event);
+  run_workflow(state, "iot-telemetry.asl.json", demo::iot_event);
 }
 BENCHMARK(BM_IotTelemetry);
 
 void BM_OrderRouting(benchmark::State& state) {
-  run_workflow(state, "order-routing.asl.json", bench::order_event);
+  run_workflow(state, "order-routing.asl.json", demo::order_event);
 }
 BENCHMARK(BM_OrderRouting);
 

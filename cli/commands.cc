@@ -46,6 +46,17 @@ constexpr OptionSpec kRunOptions[] = {
     {"metrics-port", 0, "PORT", "serve /metrics, /healthz, /readyz on PORT"},
     {"demo-rate", 0, "N", "events per second fed by the built-in generator (embedded broker)"},
     {"kafka-property", 'X', "KEY=VALUE", "librdkafka property passed through", true},
+    {"name", 0, "NAME", "the state machine's name (default: the definition's file name)"},
+    {"drop-failures", 0, "", "no dead-letter topic: drop failed executions and bad events"},
+    {"partitions", 0, "N", "partitions of the topics the embedded broker creates (default 4)"},
+    {"payload-limit", 0, "BYTES", "the payload limit for inputs and states (default 262144)"},
+    {"max-duration", 0, "SECONDS", "the execution time cap (default 300, as Express)"},
+    {"max-in-flight", 0, "N", "events per worker before its partitions pause (default 32768)"},
+    {"route-by", 0, "partition|key", "how events pick their worker (default partition)"},
+    {"task", 0, "PATTERN=HANDLER", "answer Task resources matching PATTERN with a built-in handler",
+     true},
+    {"status-interval", 0, "SECONDS", "status line period on stderr (default 1 embedded, else 10)"},
+    {"pin-workers", 0, "", "pin worker i to CPU i"},
 };
 
 constexpr OptionSpec kBrokerOptions[] = {
@@ -71,10 +82,10 @@ const Command kCommands[] = {
      run_exec},
     {{"run", "Run pipelines: Kafka topics in, executions, output and dead-letter topics out.", "",
       0, 0, kRunOptions},
-     not_implemented},
+     run_run},
     {{"broker", "Run the embedded Kafka-protocol broker alone and print its bootstrap address.", "",
       0, 0, kBrokerOptions},
-     not_implemented},
+     run_broker},
 };
 
 }  // namespace

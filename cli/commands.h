@@ -26,5 +26,7 @@ int run_validate(const CommandSpec& spec, const Args& args);
 int run_exec(const CommandSpec& spec, const Args& args);
 int run_compile(const CommandSpec& spec, const Args& args);
 int run_disasm(const CommandSpec& spec, const Args& args);
+int run_broker(const CommandSpec& spec, const Args& args);
+int run_run(const CommandSpec& spec, const Args& args);
 
 }  // namespace stepstream::cli

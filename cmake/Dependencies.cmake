@@ -29,6 +29,11 @@ endif()
 add_library(concurrentqueue INTERFACE)
 target_include_directories(concurrentqueue SYSTEM INTERFACE ${CONCURRENTQUEUE_INCLUDE_DIR})
 
+find_package(yaml-cpp QUIET CONFIG)
+if(NOT yaml-cpp_FOUND)
+  stepstream_missing("yaml-cpp" "libyaml-cpp-dev")
+endif()
+
 find_package(prometheus-cpp QUIET CONFIG)
 if(NOT prometheus-cpp_FOUND)
   stepstream_missing("prometheus-cpp" "prometheus-cpp-dev")

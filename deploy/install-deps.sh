@@ -6,9 +6,10 @@ set -euo pipefail
 # Build and test dependencies. Each is named in CMakeLists.txt's error message when it is missing.
 packages=(
   build-essential cmake ninja-build pkg-config git
-  librdkafka-dev libsimdjson-dev libconcurrentqueue-dev prometheus-cpp-dev
+  librdkafka-dev libsimdjson-dev libconcurrentqueue-dev prometheus-cpp-dev libyaml-cpp-dev
   libbenchmark-dev libgtest-dev libgmock-dev
   clang-tidy clang-format
+  kcat  # the kafka tests' outside client
   clang-14 libclang-rt-14-dev  # the fuzz preset: clang++-14 and libFuzzer (libclang_rt.fuzzer)
 )
 

@@ -1,10 +1,10 @@
 // Event shapes follow ../shared/bench/README.md exactly; values come from a fixed-seed generator
 // so that every run of a benchmark sees the same bytes.
-#include "bench/events.h"
+#include "connectors/demo/events.h"
 
 #include <cstdio>
 
-namespace stepstream::bench {
+namespace stepstream::demo {
 
 namespace {
 
@@ -66,4 +66,4 @@ std::string map10_event(uint64_t i) {
   return s;
 }
 
-}  // namespace stepstream::bench
+}  // namespace stepstream::demo

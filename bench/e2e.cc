@@ -1,0 +1,513 @@
+// End-to-end benchmark: Kafka -> engine -> Kafka against librdkafka's raw passthrough, in one run
+// on one embedded broker. Both run as child processes and are timed by an outside watcher of
+// their output topic; then the engine runs at half its measured maximum while the watcher
+// measures each output's latency from the moment its input was produced.
+//
+//   stepstream_e2e [--events N] [--partitions P] [--workers W] [--latency-seconds S]
+//                  [--warmup-seconds S] [--rounds R] [--trace 1]
+//
+// (`stepstream_e2e --passthrough BROKERS IN OUT GROUP` is the passthrough child.)
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "connectors/demo/events.h"
+#include "connectors/kafka/broker.h"
+#include "connectors/kafka/produce.h"
+#include "engine/runtime/offset_tracker.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace stepstream;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+[[noreturn]] void die(const std::string& why) {
+  std::fprintf(stderr, "stepstream_e2e: %s\n", why.c_str());
+  std::exit(1);
+}
+
+rd_kafka_conf_t* make_conf(const std::string& brokers,
+                           std::initializer_list<std::pair<const char*, const char*>> props) {
+  char err[512];
+  rd_kafka_conf_t* c = rd_kafka_conf_new();
+  rd_kafka_conf_set(c, "bootstrap.servers", brokers.c_str(), err, sizeof err);
+  for (const auto& [k, v] : props)
+    if (rd_kafka_conf_set(c, k, v, err, sizeof err) != RD_KAFKA_CONF_OK) die(err);
+  return c;
+}
+
+// The engine's producer and consumer settings, so that both sides get the same librdkafka.
+constexpr std::pair<const char*, const char*> kProducer[] = {
+    {"enable.idempotence", "true"},
+    {"acks", "all"},
+    {"linger.ms", "5"},
+    {"batch.num.messages", "10000"},
+    {"queue.buffering.max.messages", "1000000"},
+    {"queue.buffering.max.kbytes", "1048576"}};
+
+// ---------------------------------------------------------------------------------------------
+// The passthrough child: consume, produce each record unchanged (same key, so the same
+// partitioner as the engine's outputs, no headers), and commit an input offset only once every
+// copy up to it is delivered: the engine's own offset watermark, without the engine.
+
+std::atomic<bool> g_stop{false};
+
+int passthrough(const std::string& brokers, const std::string& in, const std::string& out,
+                const std::string& group) {
+  signal(SIGTERM, [](int) { g_stop = true; });
+  char err[512];
+  rd_kafka_conf_t* pc = make_conf(brokers, {});
+  for (const auto& [k, v] : kProducer)
+    rd_kafka_conf_set(pc, k, v, err, sizeof err);
+  rd_kafka_conf_set_dr_msg_cb(pc, [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) die(rd_kafka_err2str(m->err));
+    runtime::OffsetTracker::finish(static_cast<runtime::OffsetTracker::Slot*>(m->_private));
+  });
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof err);
+  rd_kafka_topic_t* out_topic = rd_kafka_topic_new(producer, out.c_str(), nullptr);
+
+  rd_kafka_conf_t* cc = make_conf(brokers, {{"group.id", group.c_str()},
+                                            {"auto.offset.reset", "earliest"},
+                                            {"enable.auto.commit", "false"},
+                                            {"partition.assignment.strategy", "cooperative-sticky"},
+                                            {"queued.min.messages", "1000000"},
+                                            {"queued.max.messages.kbytes", "524288"},
+                                            {"fetch.wait.max.ms", "10"}});
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof err);
+  rd_kafka_poll_set_consumer(consumer);
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, in.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_subscribe(consumer, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer);
+
+  // The benchmark's partitions never move (one consumer): a tracker per partition, made lazily.
+  std::vector<std::unique_ptr<runtime::OffsetTracker>> trackers(1024);
+  std::vector<int64_t> committed(trackers.size(), -1);
+  auto commit = [&](int async) {
+    rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(8);
+    for (size_t p = 0; p < trackers.size(); ++p) {
+      if (!trackers[p]) continue;
+      int64_t pos = trackers[p]->advance();
+      if (pos > committed[p]) {
+        rd_kafka_topic_partition_list_add(l, in.c_str(), static_cast<int32_t>(p))->offset = pos;
+        committed[p] = pos;
+      }
+    }
+    if (l->cnt > 0) rd_kafka_commit(consumer, l, async);
+    rd_kafka_topic_partition_list_destroy(l);
+  };
+  std::vector<rd_kafka_message_t*> batch(1024);
+  auto last_commit = Clock::now();
+  while (!g_stop) {
+    rd_kafka_poll(producer, 0);
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 0, batch.data(), batch.size());
+    if (n <= 0) {
+      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 20)) {
+        batch[0] = m;
+        n = 1;
+      }
+    }
+    for (ssize_t i = 0; i < n; ++i) {
+      rd_kafka_message_t* m = batch[static_cast<size_t>(i)];
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        auto& t = trackers[static_cast<size_t>(m->partition)];
+        if (!t) t = std::make_unique<runtime::OffsetTracker>(1 << 20);
+        runtime::OffsetTracker::Slot* slot;
+        while ((slot = t->begin(m->offset)) == nullptr) {  // a million in flight: wait
+          rd_kafka_poll(producer, 1);
+          t->advance();
+        }
+        kafka::Record record;
+        record.topic = out_topic;
+        record.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+        record.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+        record.opaque = slot;
+        while (kafka::produce(producer, record) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+          rd_kafka_poll(producer, 1);
+      }
+      rd_kafka_message_destroy(m);
+    }
+    if (Clock::now() - last_commit > std::chrono::milliseconds(500)) {
+      commit(1);
+      last_commit = Clock::now();
+    }
+  }
+  rd_kafka_flush(producer, 10000);
+  commit(0);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  rd_kafka_topic_destroy(out_topic);
+  rd_kafka_destroy(producer);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The orchestrator.
+
+// The mock cluster keeps 5 MiB per partition (so events x ~250 bytes must fit in partitions x
+// 5 MiB) and answers a fetch with one producer batch per partition: many partitions mean many
+// small batches, which slows every consumer of a topic alike, so the default is few.
+struct Options {
+  uint64_t events = 150000;
+  int partitions = 8;
+  int workers = 2;
+  int latency_seconds = 12;
+  int warmup_seconds = 2;
+  int rounds = 3;
+  bool trace = false;  // latency percentiles per second of the latency run
+};
+
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    FILE* f = std::fopen(log.c_str(), "w");
+    if (f != nullptr) dup2(fileno(f), STDERR_FILENO);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+void stop(pid_t pid) {
+  kill(pid, SIGTERM);
+  int st = 0;
+  waitpid(pid, &st, 0);
+}
+
+// Reads whole topics from the beginning, without a group, and notes when records arrive.
+class Watcher {
+ public:
+  Watcher(const std::string& brokers, const std::vector<std::string>& topics, int partitions) {
+    char err[512];
+    rk_ = rd_kafka_new(RD_KAFKA_CONSUMER,
+                       make_conf(brokers, {{"group.id", "e2e-watcher"},
+                                           {"queued.min.messages", "1000000"},
+                                           {"queued.max.messages.kbytes", "524288"},
+                                           // The instrument: as quick as the broker allows.
+                                           {"fetch.wait.max.ms", "1"}}),
+                       err, sizeof err);
+    rd_kafka_poll_set_consumer(rk_);
+    rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(partitions);
+    for (const auto& t : topics)
+      for (int p = 0; p < partitions; ++p)
+        rd_kafka_topic_partition_list_add(l, t.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(rk_, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    queue_ = rd_kafka_queue_get_consumer(rk_);
+  }
+  ~Watcher() {
+    rd_kafka_queue_destroy(queue_);
+    rd_kafka_consumer_close(rk_);
+    rd_kafka_destroy(rk_);
+  }
+
+  // Counts records until `n` have arrived (or `timeout`), noting when each `every`-th arrived.
+  // With `executions`, also notes every record's input partition and offset (from its
+  // stepstream.execution header) and its arrival time.
+  bool count(uint64_t n, std::chrono::seconds timeout, bool executions = false) {
+    auto end = Clock::now() + timeout;
+    std::vector<rd_kafka_message_t*> batch(4096);
+    while (seen_ < n && Clock::now() < end) {
+      ssize_t got = rd_kafka_consume_batch_queue(queue_, 0, batch.data(), batch.size());
+      if (got <= 0) {
+        if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 10)) {
+          batch[0] = m;
+          got = 1;
+        }
+      }
+      int64_t t = now_ns();
+      for (ssize_t i = 0; i < got; ++i) {
+        rd_kafka_message_t* m = batch[static_cast<size_t>(i)];
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          ++seen_;
+          if (seen_ % 1000 == 0) marks_.push_back(t);
+          if (executions) note(m, t);
+        }
+        rd_kafka_message_destroy(m);
+      }
+    }
+    return seen_ >= n;
+  }
+
+  // Records per second between the 5% and the 95% mark: start-up and tail left out.
+  double rate(uint64_t n) const {
+    size_t a = static_cast<size_t>(n / 20 / 1000), b = static_cast<size_t>(n * 19 / 20 / 1000);
+    if (b >= marks_.size() || a >= b) return 0;
+    return static_cast<double>((b - a) * 1000) / (static_cast<double>(marks_[b] - marks_[a]) / 1e9);
+  }
+
+  struct Arrival {
+    int32_t partition;
+    int64_t offset;
+    int64_t at_ns;
+  };
+  const std::vector<Arrival>& arrivals() const { return arrivals_; }
+  uint64_t seen() const { return seen_; }
+
+ private:
+  void note(rd_kafka_message_t* m, int64_t t) {
+    rd_kafka_headers_t* h = nullptr;
+    const void* v = nullptr;
+    size_t size = 0;
+    if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        rd_kafka_header_get_last(h, "stepstream.execution", &v, &size) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR)
+      return;
+    std::string_view name(static_cast<const char*>(v), size);  // topic/partition/offset
+    size_t b = name.rfind('/'), a = name.rfind('/', b - 1);
+    arrivals_.push_back({std::atoi(std::string(name.substr(a + 1, b - a - 1)).c_str()),
+                         std::atoll(std::string(name.substr(b + 1)).c_str()), t});
+  }
+
+  rd_kafka_t* rk_ = nullptr;
+  rd_kafka_queue_t* queue_ = nullptr;
+  uint64_t seen_ = 0;
+  std::vector<int64_t> marks_;
+  std::vector<Arrival> arrivals_;
+};
+
+rd_kafka_t* fast_producer(const std::string& brokers) {
+  char err[512];
+  rd_kafka_conf_t* c = make_conf(brokers, {{"linger.ms", "500"},
+                                           {"batch.size", "16000000"},
+                                           {"batch.num.messages", "10000"},
+                                           {"queue.buffering.max.messages", "2000000"},
+                                           {"queue.buffering.max.kbytes", "2097151"}});
+  return rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+}
+
+void produce_event(rd_kafka_t* rk, rd_kafka_topic_t* topic, uint64_t i, void* opaque) {
+  std::string e = demo::iot_event(i);
+  size_t k = e.find("\"device_id\":\"") + 13;
+  std::string_view key(e.data() + k, e.find('"', k) - k);
+  kafka::Record record;
+  record.topic = topic;
+  record.value = e;
+  record.key = key;
+  record.opaque = opaque;
+  while (kafka::produce(rk, record) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+    rd_kafka_poll(rk, 10);
+}
+
+double percentile(std::vector<double>& v, double q) {
+  if (v.empty()) return 0;
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
+  return v[i];
+}
+
+std::string self_path() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+int orchestrate(const Options& o) {
+  std::string error;
+  auto broker = kafka::EmbeddedBroker::start(1, error);
+  if (!broker) die(error);
+  const std::string b = broker->bootstraps();
+  const std::string def = std::string(STEPSTREAM_SOURCE_DIR) + "/examples/iot-telemetry.asl.json";
+  std::vector<std::string> topics = {"in", "lat-in", "lat-out", "lat-dlq"};
+  for (int r = 0; r < o.rounds; ++r)
+    for (const char* t : {"pt-out-", "eng-out-", "eng-dlq-"})
+      topics.push_back(t + std::to_string(r));
+  for (const auto& t : topics)
+    if (!broker->create_topic(t, o.partitions, error)) die(error);
+  std::printf("broker %s, %d partitions per topic, %llu iot-telemetry events, %d workers\n",
+              b.c_str(), o.partitions, static_cast<unsigned long long>(o.events), o.workers);
+
+  // Preload.
+  {
+    rd_kafka_t* p = fast_producer(b);
+    rd_kafka_topic_t* t = rd_kafka_topic_new(p, "in", nullptr);
+    auto start = Clock::now();
+    for (uint64_t i = 0; i < o.events; ++i)
+      produce_event(p, t, i, nullptr);
+    if (rd_kafka_flush(p, 120000) != RD_KAFKA_RESP_ERR_NO_ERROR) die("preload not delivered");
+    std::printf("preloaded in %.2f s\n",
+                std::chrono::duration<double>(Clock::now() - start).count());
+    rd_kafka_topic_destroy(t);
+    rd_kafka_destroy(p);
+  }
+
+  // Throughput, alternating so that drift on a shared machine hits both alike.
+  std::vector<double> pt_rates, eng_rates;
+  for (int r = 0; r < o.rounds; ++r) {
+    std::string round = std::to_string(r);
+    {
+      Watcher w(b, {"pt-out-" + round}, o.partitions);
+      pid_t pid = spawn({self_path(), "--passthrough", b, "in", "pt-out-" + round, "pt-" + round},
+                        "/tmp/stepstream_e2e.passthrough.log");
+      auto start = Clock::now();
+      bool done = w.count(o.events, std::chrono::seconds(300));
+      double wall = std::chrono::duration<double>(Clock::now() - start).count();
+      stop(pid);
+      if (!done) die("passthrough did not deliver every record");
+      pt_rates.push_back(w.rate(o.events));
+      std::printf("round %d: passthrough %.0f records/s (all in %.1f s from start)\n", r,
+                  pt_rates.back(), wall);
+    }
+    {
+      Watcher w(b, {"eng-out-" + round, "eng-dlq-" + round}, o.partitions);
+      pid_t pid = spawn(
+          {STEPSTREAM_BINARY, "run", "--brokers", b, "--definition", def, "--input-topic", "in",
+           "--output-topic", "eng-out-" + round, "--dlq-topic", "eng-dlq-" + round, "--group",
+           "eng-" + round, "--workers", std::to_string(o.workers), "--status-interval", "1"},
+          "/tmp/stepstream_e2e.engine.log");
+      auto start = Clock::now();
+      bool done = w.count(o.events, std::chrono::seconds(300));
+      double wall = std::chrono::duration<double>(Clock::now() - start).count();
+      stop(pid);
+      if (!done)
+        die("the engine did not deliver every record (see /tmp/stepstream_e2e.engine.log)");
+      eng_rates.push_back(w.rate(o.events));
+      std::printf("round %d: engine      %.0f records/s (all in %.1f s from start)\n", r,
+                  eng_rates.back(), wall);
+    }
+  }
+  double pt = *std::max_element(pt_rates.begin(), pt_rates.end());
+  double eng = *std::max_element(eng_rates.begin(), eng_rates.end());
+
+  // Latency at half the engine's maximum.
+  double rate = eng / 2;
+  Watcher w(b, {"lat-out"}, o.partitions);
+  pid_t pid = spawn({STEPSTREAM_BINARY, "run", "--brokers", b, "--definition", def, "--input-topic",
+                     "lat-in", "--output-topic", "lat-out", "--dlq-topic", "lat-dlq", "--group",
+                     "lat", "--workers", std::to_string(o.workers), "--status-interval", "1"},
+                    "/tmp/stepstream_e2e.latency.log");
+  // Let the engine join its group before the clock starts.
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  auto total = static_cast<uint64_t>(rate * o.latency_seconds);
+  std::vector<int64_t> sent(total);
+  struct Sent {
+    int32_t partition;
+    int64_t offset;
+  };
+  static std::vector<Sent> placed;
+  placed.assign(total, {-1, -1});
+  char err[512];
+  rd_kafka_conf_t* c = make_conf(b, {{"linger.ms", "5"}});
+  rd_kafka_conf_set_dr_msg_cb(c, [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+    placed[reinterpret_cast<uintptr_t>(m->_private)] = {m->partition, m->offset};
+  });
+  rd_kafka_t* p = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+  rd_kafka_topic_t* t = rd_kafka_topic_new(p, "lat-in", nullptr);
+  // Every millisecond, what is due by then: a steady rate without spinning a core.
+  std::thread feeder([&] {
+    int64_t start = now_ns();
+    for (uint64_t i = 0; i < total;) {
+      auto due = static_cast<uint64_t>(static_cast<double>(now_ns() - start) * rate / 1e9);
+      for (; i < std::min(due, total); ++i) {
+        sent[i] = now_ns();
+        produce_event(p, t, i, reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
+      }
+      rd_kafka_poll(p, 1);
+    }
+    rd_kafka_flush(p, 30000);
+  });
+  bool done = w.count(total, std::chrono::seconds(o.latency_seconds + 60), true);
+  feeder.join();
+  stop(pid);
+  rd_kafka_topic_destroy(t);
+  rd_kafka_destroy(p);
+  if (!done) die("the engine did not deliver every record at half load");
+  std::vector<std::vector<int64_t>> index(static_cast<size_t>(o.partitions));
+  for (uint64_t i = 0; i < total; ++i) {
+    auto& v = index[static_cast<size_t>(placed[i].partition)];
+    if (v.size() <= static_cast<size_t>(placed[i].offset))
+      v.resize(static_cast<size_t>(placed[i].offset) + 1, -1);
+    v[static_cast<size_t>(placed[i].offset)] = static_cast<int64_t>(i);
+  }
+  // The first seconds are warm-up (connections, first fetches): left out.
+  std::vector<double> latency_ms;
+  const int64_t measured_from = sent[0] + int64_t{o.warmup_seconds} * 1'000'000'000;
+  for (const auto& a : w.arrivals()) {
+    int64_t i = index[static_cast<size_t>(a.partition)][static_cast<size_t>(a.offset)];
+    if (sent[static_cast<size_t>(i)] < measured_from) continue;
+    latency_ms.push_back(static_cast<double>(a.at_ns - sent[static_cast<size_t>(i)]) / 1e6);
+  }
+  if (o.trace) {
+    int64_t t0 = sent[0];
+    std::vector<std::vector<double>> per_s(static_cast<size_t>(o.latency_seconds) + 2);
+    for (const auto& a : w.arrivals()) {
+      int64_t i = index[static_cast<size_t>(a.partition)][static_cast<size_t>(a.offset)];
+      size_t sec = static_cast<size_t>((sent[static_cast<size_t>(i)] - t0) / 1000000000);
+      if (sec < per_s.size())
+        per_s[sec].push_back(static_cast<double>(a.at_ns - sent[static_cast<size_t>(i)]) / 1e6);
+    }
+    for (size_t k = 0; k < per_s.size(); ++k)
+      std::printf("second %zu: n %zu p50 %.1f p99 %.1f\n", k, per_s[k].size(),
+                  percentile(per_s[k], 0.5), percentile(per_s[k], 0.99));
+  }
+  double p50 = percentile(latency_ms, 0.50), p99 = percentile(latency_ms, 0.99);
+
+  std::printf("\n| measure | value |\n|---|---|\n");
+  std::printf(
+      "| librdkafka passthrough (consume, produce idempotent acks=all, commit after "
+      "delivery) | %.0f records/s |\n",
+      pt);
+  std::printf("| engine, iot-telemetry, %d workers | %.0f records/s |\n", o.workers, eng);
+  std::printf("| engine / passthrough | %.2f (target >= 0.80) |\n", eng / pt);
+  std::printf("| output latency at %.0f events/s (half the maximum), p50 | %.1f ms |\n", rate, p50);
+  std::printf("| output latency at %.0f events/s, p99 | %.1f ms (target <= 50) |\n", rate, p99);
+  std::printf(
+      "(latency: from the feeder's produce call to the watcher's receipt of the output, "
+      "%zu outputs over %d s after %d s of warm-up)\n",
+      latency_ms.size(), o.latency_seconds - o.warmup_seconds, o.warmup_seconds);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 6 && std::string_view(argv[1]) == "--passthrough")
+    return passthrough(argv[2], argv[3], argv[4], argv[5]);
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string_view a = argv[i];
+    long v = std::atol(argv[i + 1]);
+    if (a == "--events") {
+      o.events = static_cast<uint64_t>(v);
+    } else if (a == "--partitions") {
+      o.partitions = static_cast<int>(v);
+    } else if (a == "--workers") {
+      o.workers = static_cast<int>(v);
+    } else if (a == "--latency-seconds") {
+      o.latency_seconds = static_cast<int>(v);
+    } else if (a == "--trace") {
+      o.trace = v != 0;
+    } else if (a == "--warmup-seconds") {
+      o.warmup_seconds = static_cast<int>(v);
+    } else if (a == "--rounds") {
+      o.rounds = static_cast<int>(v);
+    } else {
+      die("unknown option " + std::string(a));
+    }
+  }
+  return orchestrate(o);
+}

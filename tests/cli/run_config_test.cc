@@ -1,0 +1,187 @@
+// The `stepstream run` configuration: YAML settings, ${VAR} interpolation, and every problem at
+// once with where it is; then the command's own checks, which need no broker.
+#include "cli/run_config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "tests/support/run_command.h"
+
+namespace {
+
+using namespace stepstream::cli;
+
+const std::map<std::string, std::string> kEnv = {{"KAFKA", "k1:9092,k2:9092"}, {"EMPTY", ""}};
+
+const char* lookup(const char* name) {
+  auto it = kEnv.find(name);
+  return it == kEnv.end() ? nullptr : it->second.c_str();
+}
+
+bool parse(const std::string& text, RunConfig& cfg, std::vector<std::string>& problems) {
+  return parse_run_config(text, "run.yaml", lookup, cfg, problems);
+}
+
+TEST(RunConfig, ReadsEverySetting) {
+  RunConfig cfg;
+  std::vector<std::string> problems;
+  ASSERT_TRUE(parse(R"(
+brokers: ${KAFKA}
+group: ingest-${ZONE:-eu}
+workers: 4
+route_by: key
+max_in_flight: 1000
+limits: {payload_bytes: 4096, max_duration_seconds: 60}
+kafka:
+  session.timeout.ms: 6000
+  compression.type: lz4
+tasks:
+  "arn:aws:lambda:*": echo
+pipelines:
+  - name: telemetry
+    definition: examples/iot-telemetry.asl.json
+    input_topics: [t1, t2]
+    output_topic: t-out
+    dlq_topic: t-dlq
+  - definition: other.asl.json
+    input_topic: o
+    output_topic: o-out
+    drop_failures: true
+)",
+                    cfg, problems))
+      << problems[0];
+  EXPECT_EQ(cfg.brokers, "k1:9092,k2:9092");
+  EXPECT_EQ(cfg.group, "ingest-eu");
+  EXPECT_EQ(cfg.workers, 4u);
+  EXPECT_EQ(cfg.route_by, "key");
+  EXPECT_EQ(cfg.max_in_flight, 1000u);
+  EXPECT_EQ(cfg.payload_limit, 4096u);
+  EXPECT_EQ(cfg.max_duration_seconds, 60u);
+  ASSERT_EQ(cfg.kafka.size(), 2u);
+  EXPECT_EQ(cfg.kafka[0], (std::pair<std::string, std::string>{"session.timeout.ms", "6000"}));
+  EXPECT_EQ(cfg.tasks, std::vector<std::string>{"arn:aws:lambda:*=echo"});
+  ASSERT_EQ(cfg.pipelines.size(), 2u);
+  EXPECT_EQ(cfg.pipelines[0].where, "pipelines[0]");
+  EXPECT_EQ(cfg.pipelines[0].name, "telemetry");
+  EXPECT_EQ(cfg.pipelines[0].input_topics, (std::vector<std::string>{"t1", "t2"}));
+  EXPECT_EQ(cfg.pipelines[0].dlq_topic, "t-dlq");
+  EXPECT_EQ(cfg.pipelines[1].input_topics, std::vector<std::string>{"o"});
+  EXPECT_TRUE(cfg.pipelines[1].drop_failures);
+}
+
+TEST(RunConfig, ReportsEveryProblemWithItsLineAndPath) {
+  RunConfig cfg;
+  std::vector<std::string> problems;
+  EXPECT_FALSE(parse(R"(brokers: ${NOT_SET}
+workers: many
+colour: blue
+pipelines:
+  - definition: a.asl.json
+    output_topic: [x, y]
+  - input_topics: in
+    drop_failures: maybe
+    retries: 3
+)",
+                     cfg, problems));
+  std::vector<std::string> want = {
+      "run.yaml:1: brokers: the environment variable NOT_SET is not set",
+      "run.yaml:2: workers: must be a whole number from 1 to 1024, not \"many\"",
+      "run.yaml:3: colour: unknown setting",
+      "run.yaml:6: pipelines[0].output_topic: must be a single value",
+      "run.yaml:8: pipelines[1].drop_failures: must be true or false, not \"maybe\"",
+      "run.yaml:9: pipelines[1].retries: unknown setting",
+  };
+  ASSERT_EQ(problems.size(), want.size()) << ::testing::PrintToString(problems);
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(problems[i].substr(0, want[i].size()), want[i]);
+}
+
+TEST(RunConfig, EmptyVariableTakesTheDefault) {
+  RunConfig cfg;
+  std::vector<std::string> problems;
+  ASSERT_TRUE(parse("group: ${EMPTY:-fallback}\nbrokers: a${EMPTY}b\n", cfg, problems));
+  EXPECT_EQ(cfg.group, "fallback");
+  EXPECT_EQ(cfg.brokers, "ab");
+}
+
+TEST(RunConfig, InvalidYamlIsAProblemNotACrash) {
+  RunConfig cfg;
+  std::vector<std::string> problems;
+  EXPECT_FALSE(parse("pipelines: [\n  - {definition: x\n", cfg, problems));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("run.yaml:"), std::string::npos);
+  EXPECT_NE(problems[0].find("not valid YAML"), std::string::npos);
+  problems.clear();
+  EXPECT_FALSE(parse("- just\n- a list\n", cfg, problems));
+  EXPECT_NE(problems[0].find("must be a map"), std::string::npos);
+}
+
+// The command itself: these are refused before any connection is tried.
+stepstream::testing_support::CommandResult run(const std::string& args) {
+  return stepstream::testing_support::run_command(std::string(STEPSTREAM_BINARY) + " run " + args +
+                                                  " 2>&1");
+}
+
+TEST(RunCommand, RefusesAPipelineWithoutDeadLetterTopic) {
+  auto r = run("--brokers 127.0.0.1:1 --definition " STEPSTREAM_SOURCE_DIR
+               "/examples/iot-telemetry.asl.json --input-topic in --output-topic out");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--dlq-topic: missing: without a dead-letter topic, failed executions and "
+                       "bad events would be lost; give one, or say --drop-failures"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(RunCommand, ReportsEveryProblemOfAConfigAtOnce) {
+  std::string file = ::testing::TempDir() + "/bad-run.yaml";
+  FILE* f = std::fopen(file.c_str(), "w");
+  std::fputs(
+      "brokers: 127.0.0.1:1\n"
+      "kafka: {no.such.property: 1}\n"
+      "pipelines:\n"
+      "  - definition: " STEPSTREAM_SOURCE_DIR
+      "/examples/iot-telemetry.asl.json\n"
+      "    input_topics: [a]\n"
+      "    output_topic: out\n"
+      "    dlq_topic: dlq\n"
+      "  - definition: /nonexistent/x.asl.json\n"
+      "    input_topics: [a]\n"
+      "    output_topic: a\n",
+      f);
+  std::fclose(f);
+  auto r = run("--config " + file);
+  EXPECT_EQ(r.status, 1);
+  for (const std::string want : {
+           ":2: kafka.no.such.property: No such configuration property",
+           ":8: pipelines[1].definition: cannot read /nonexistent/x.asl.json",
+           ":8: pipelines[1].input_topics: topic a feeds another pipeline already",
+           ":8: pipelines[1].output_topic: a is an input topic",
+           ":8: pipelines[1].dlq_topic: missing",
+       })
+    EXPECT_NE(r.out.find("stepstream run: " + file + want), std::string::npos) << want << "\n"
+                                                                               << r.out;
+}
+
+TEST(RunCommand, DefinitionProblemsNameThePipelineAndPointer) {
+  std::string file = ::testing::TempDir() + "/bad-def.asl.json";
+  FILE* f = std::fopen(file.c_str(), "w");
+  std::fputs(R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}})", f);
+  std::fclose(f);
+  auto r = run("--brokers 127.0.0.1:1 --definition " + file +
+               " --input-topic in --output-topic out --dlq-topic dlq");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--definition: " + file + ": /States/A/Next"), std::string::npos) << r.out;
+}
+
+TEST(RunCommand, TheExampleConfigIsValid) {
+  // A bad -X is the one problem, so that the command stops before connecting anywhere.
+  auto r = stepstream::testing_support::run_command(
+      "cd " STEPSTREAM_SOURCE_DIR " && " STEPSTREAM_BINARY
+      " run --config examples/pipelines.yaml -X no.such=1 2>&1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "stepstream run: -X no.such: No such configuration property: \"no.such\"\n");
+}
+
+}  // namespace

@@ -1,0 +1,288 @@
+// `stepstream run` against a standalone `stepstream broker`: every input is accounted for in the
+// output or dead-letter topic — with poison messages, after kill -9 and a restart, and when one
+// of two engines in a group dies — and outside clients (kcat) feed and read it.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/kafka/client.h"
+#include "tests/kafka/process.h"
+
+namespace {
+
+using namespace stepstream::testing_support;
+using std::chrono::seconds;
+
+constexpr int kPartitions = 4;
+const std::string kDefinition =
+    std::string(STEPSTREAM_SOURCE_DIR) + "/tests/kafka/cases/flaky-device.asl.json";
+
+std::string event(int i, const char* type = "ok") {
+  return "{\"seq\":" + std::to_string(i) + ",\"device_id\":\"dev-" + std::to_string(i % 37) +
+         "\",\"type\":\"" + type + "\"}";
+}
+
+std::vector<Record> events(int n) {
+  std::vector<Record> v;
+  for (int i = 0; i < n; ++i) {
+    Record r;
+    r.key = "dev-" + std::to_string(i % 37);
+    r.value = event(i);
+    v.push_back(std::move(r));
+  }
+  return v;
+}
+
+// A test's own broker and topic names: in, out, dlq.
+struct Cluster {
+  TempDir dir;
+  BrokerProcess broker{dir, "in,out,dlq", kPartitions};
+  const std::string& brokers() const { return broker.bootstraps(); }
+};
+
+std::unique_ptr<Process> start_engine(const Cluster& s, const std::string& name,
+                                      std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {STEPSTREAM_BINARY,
+                                   "run",
+                                   "--brokers",
+                                   s.brokers(),
+                                   "--definition",
+                                   kDefinition,
+                                   "--input-topic",
+                                   "in",
+                                   "--output-topic",
+                                   "out",
+                                   "--dlq-topic",
+                                   "dlq",
+                                   "--group",
+                                   "engines",
+                                   "--workers",
+                                   "2",
+                                   "-X",
+                                   "session.timeout.ms=6000",
+                                   "-X",
+                                   "heartbeat.interval.ms=500",
+                                   "--payload-limit",
+                                   "1024",
+                                   "--status-interval",
+                                   "0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return std::make_unique<Process>(argv, s.dir.file(name + ".out"), s.dir.file(name + ".err"));
+}
+
+using Position = std::pair<int32_t, int64_t>;
+
+// Which inputs the output and dead-letter records name, and how often.
+struct Accounting {
+  std::map<Position, int> seen;
+
+  void add(const std::vector<Record>& records) {
+    for (const Record& r : records) {
+      auto it = r.headers.find("stepstream.execution");
+      if (it == r.headers.end()) continue;
+      // "in/P/O"
+      const std::string& name = it->second;
+      size_t a = name.find('/'), b = name.rfind('/');
+      ++seen[{std::stoi(name.substr(a + 1, b - a - 1)), std::stoll(name.substr(b + 1))}];
+    }
+  }
+  size_t missing(const std::vector<Record>& inputs) const {
+    size_t n = 0;
+    for (const Record& r : inputs)
+      n += seen.count({r.partition, r.offset}) == 0;
+    return n;
+  }
+  size_t duplicates() const {
+    size_t n = 0;
+    for (const auto& [pos, count] : seen)
+      n += static_cast<size_t>(count - 1);
+    return n;
+  }
+};
+
+// Reads out and dlq until every input is named by some record, or `timeout`.
+bool wait_for_all(const std::vector<Record>& inputs, Accounting& acc, TopicReader& out,
+                  TopicReader& dlq, std::chrono::milliseconds timeout) {
+  return eventually(
+      [&] {
+        out.poll(std::chrono::milliseconds(200));
+        dlq.poll(std::chrono::milliseconds(50));
+        acc = Accounting();
+        acc.add(out.records());
+        acc.add(dlq.records());
+        return acc.missing(inputs) == 0;
+      },
+      timeout);
+}
+
+TEST(Run, EveryEventIsAnOutputOrADeadLetter) {
+  Cluster s;
+  std::vector<Record> inputs = events(1000);
+  // Poison among them: not JSON, a failing execution, over the 1024-byte payload limit.
+  const std::vector<std::pair<std::string, std::string>> poison = {
+      {"not json", "InvalidExecutionInput"},
+      {"{\"seq\": 1,", "InvalidExecutionInput"},
+      {std::string("\xff\xfe{}", 4), "InvalidExecutionInput"},
+      {event(5000, "fail"), "Device.Broken"},
+      {event(5001, "fail"), "Device.Broken"},
+      {"{\"seq\":5002,\"note\":\"" + std::string(2000, 'x') + "\"}", "States.DataLimitExceeded"},
+  };
+  std::map<std::string, std::string> expected_error;
+  for (size_t k = 0; k < poison.size(); ++k) {
+    Record r;
+    r.key = "poison-" + std::to_string(k);
+    r.value = poison[k].first;
+    expected_error[r.value] = poison[k].second;
+    inputs.insert(inputs.begin() + static_cast<long>(100 * k + 7), std::move(r));
+  }
+  ASSERT_TRUE(produce(s.brokers(), "in", inputs));
+  auto engine = start_engine(s, "engine");
+
+  TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
+  Accounting acc;
+  ASSERT_TRUE(wait_for_all(inputs, acc, out, dlq, seconds(90)))
+      << acc.missing(inputs) << " inputs unaccounted for\n"
+      << engine->err();
+  EXPECT_EQ(acc.duplicates(), 0u) << "no crash, so no duplicates";
+  ASSERT_EQ(out.records().size(), 1000u);
+  ASSERT_EQ(dlq.records().size(), poison.size());
+
+  std::map<Position, const Record*> by_position;
+  for (const Record& r : inputs)
+    by_position[{r.partition, r.offset}] = &r;
+  for (const Record& o : out.records()) {
+    const std::string& name = o.headers.at("stepstream.execution");
+    EXPECT_EQ(o.headers.at("stepstream.status"), "SUCCEEDED");
+    EXPECT_EQ(o.headers.at("stepstream.state-machine"), "flaky-device");
+    size_t a = name.find('/'), b = name.rfind('/');
+    const Record& in =
+        *by_position.at({std::stoi(name.substr(a + 1, b - a - 1)), std::stoll(name.substr(b + 1))});
+    EXPECT_EQ(o.key, in.key) << "the output keeps the input's key";
+    std::string seq = in.value.substr(7, in.value.find(',') - 7);
+    EXPECT_EQ(o.value, "{\"seq\":" + seq + ",\"device\":\"" + in.key + "\"}");
+  }
+  for (const Record& d : dlq.records()) {
+    int32_t p = std::stoi(d.headers.at("stepstream.source-partition"));
+    int64_t off = std::stoll(d.headers.at("stepstream.source-offset"));
+    const Record& in = *by_position.at({p, off});
+    EXPECT_EQ(d.value, in.value) << "the dead letter is the input, byte for byte";
+    EXPECT_EQ(d.key, in.key);
+    EXPECT_EQ(d.headers.at("stepstream.error"), expected_error.at(in.value)) << in.value;
+    EXPECT_FALSE(d.headers.at("stepstream.cause").empty());
+    EXPECT_EQ(d.headers.at("stepstream.source-topic"), "in");
+    EXPECT_EQ(d.headers.at("stepstream.execution"),
+              "in/" + std::to_string(p) + "/" + std::to_string(off));
+    if (expected_error.at(in.value) == "Device.Broken") {
+      EXPECT_EQ(d.headers.at("stepstream.failed-state"), "Broken");
+      EXPECT_EQ(d.headers.at("stepstream.status"), "FAILED");
+    } else {
+      EXPECT_EQ(d.headers.count("stepstream.failed-state"), 0u) << "no state ran";
+    }
+  }
+
+  // SIGTERM: drain, commit, leave. Every input's offset is committed.
+  engine->signal(SIGTERM);
+  EXPECT_EQ(engine->wait(seconds(30)), 0) << engine->err();
+  std::vector<int64_t> end(kPartitions, 0);
+  for (const Record& r : inputs)
+    end[static_cast<size_t>(r.partition)] =
+        std::max(end[static_cast<size_t>(r.partition)], r.offset + 1);
+  EXPECT_EQ(committed(s.brokers(), "engines", "in", kPartitions), end);
+}
+
+TEST(Run, KillNineMidStreamAndRestartLosesNothing) {
+  Cluster s;
+  std::vector<Record> inputs = events(60000);
+  ASSERT_TRUE(produce(s.brokers(), "in", inputs));
+  TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
+  {
+    auto engine = start_engine(s, "first");
+    ASSERT_TRUE(eventually(
+        [&] {
+          out.poll(std::chrono::milliseconds(20));
+          return out.records().size() >= 2000;
+        },
+        seconds(60)))
+        << engine->err();
+    engine->signal(SIGKILL);
+    EXPECT_EQ(engine->wait(seconds(10)), 128 + SIGKILL);
+  }
+  Accounting before;
+  before.add(out.records());
+  ASSERT_GT(before.missing(inputs), 0u) << "the kill came too late to be mid-stream";
+
+  auto engine = start_engine(s, "second");
+  Accounting acc;
+  ASSERT_TRUE(wait_for_all(inputs, acc, out, dlq, seconds(120)))
+      << acc.missing(inputs) << " inputs lost\n"
+      << engine->err();
+  RecordProperty("duplicates", static_cast<int>(acc.duplicates()));
+  std::printf("kill -9 and restart: %zu inputs, %zu duplicates, none lost\n", inputs.size(),
+              acc.duplicates());
+  engine->signal(SIGTERM);
+  EXPECT_EQ(engine->wait(seconds(30)), 0) << engine->err();
+}
+
+TEST(Run, TwoEnginesInOneGroupOneKilledLosesNothing) {
+  Cluster s;
+  auto a = start_engine(s, "a");
+  auto b = start_engine(s, "b");
+  std::vector<Record> inputs = events(60000);
+  ASSERT_TRUE(produce(s.brokers(), "in", inputs));
+  TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
+  ASSERT_TRUE(eventually(
+      [&] {
+        out.poll(std::chrono::milliseconds(20));
+        return out.records().size() >= 2000;
+      },
+      seconds(60)))
+      << a->err() << b->err();
+  a->signal(SIGKILL);
+  EXPECT_EQ(a->wait(seconds(10)), 128 + SIGKILL);
+  Accounting acc;
+  ASSERT_TRUE(wait_for_all(inputs, acc, out, dlq, seconds(120)))
+      << acc.missing(inputs) << " inputs lost\n"
+      << b->err();
+  std::printf("two engines, one killed: %zu inputs, %zu duplicates, none lost\n", inputs.size(),
+              acc.duplicates());
+  b->signal(SIGTERM);
+  EXPECT_EQ(b->wait(seconds(30)), 0) << b->err();
+}
+
+TEST(Run, ConsumesWhatKcatProducesAndKcatReadsTheOutputs) {
+  Cluster s;
+  std::string lines;
+  for (int i = 0; i < 200; ++i)
+    lines += "dev-" + std::to_string(i % 37) + "|" + event(i) + "\n";
+  write_text(s.dir.file("in.txt"), lines);
+  ASSERT_EQ(shell("kcat -b " + s.brokers() + " -P -t in -K'|' -l " + s.dir.file("in.txt")), 0);
+  auto engine = start_engine(s, "engine");
+  const std::string read =
+      "kcat -b " + s.brokers() + " -C -t out -e -q -f '%k|%h|%s\\n' > " + s.dir.file("out.txt");
+  size_t count = 0;
+  ASSERT_TRUE(eventually(
+      [&] {
+        if (shell(read) != 0) return false;
+        std::string text = read_text(s.dir.file("out.txt"));
+        count = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+        return count >= 200;
+      },
+      seconds(60)))
+      << count << " outputs\n"
+      << engine->err();
+  EXPECT_EQ(count, 200u);
+  std::string text = read_text(s.dir.file("out.txt"));
+  EXPECT_NE(text.find("dev-5|stepstream.execution=in/"), std::string::npos) << text.substr(0, 500);
+  EXPECT_NE(text.find("stepstream.status=SUCCEEDED"), std::string::npos);
+  EXPECT_NE(text.find("|{\"seq\":5,\"device\":\"dev-5\"}"), std::string::npos);
+  engine->signal(SIGINT);
+  EXPECT_EQ(engine->wait(seconds(30)), 0) << engine->err();
+}
+
+}  // namespace
