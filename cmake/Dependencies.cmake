@@ -38,6 +38,14 @@ find_package(prometheus-cpp QUIET CONFIG)
 if(NOT prometheus-cpp_FOUND)
   stepstream_missing("prometheus-cpp" "prometheus-cpp-dev")
 endif()
+# engine/metrics serves /metrics, /healthz and /readyz with civetweb directly; prometheus-cpp-dev
+# depends on libcivetweb-dev, so it is there whenever prometheus-cpp is.
+if(NOT TARGET civetweb::civetweb)
+  find_package(civetweb QUIET CONFIG)
+  if(NOT civetweb_FOUND)
+    stepstream_missing("civetweb" "libcivetweb-dev")
+  endif()
+endif()
 
 find_package(Threads REQUIRED)
 

@@ -9,6 +9,7 @@ packages=(
   librdkafka-dev libsimdjson-dev libconcurrentqueue-dev prometheus-cpp-dev libyaml-cpp-dev
   libbenchmark-dev libgtest-dev libgmock-dev
   clang-tidy clang-format
+  prometheus  # promtool and the server the metrics tests check the exposition with
   kcat  # the kafka tests' outside client
   clang-14 libclang-rt-14-dev  # the fuzz preset: clang++-14 and libFuzzer (libclang_rt.fuzzer)
 )
