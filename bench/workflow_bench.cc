@@ -109,4 +109,9 @@ void BM_OrderRouting(benchmark::State& state) {
 }
 BENCHMARK(BM_OrderRouting);
 
+void BM_Map10(benchmark::State& state) {
+  run_workflow(state, "map-10.asl.json", demo::map10_event);
+}
+BENCHMARK(BM_Map10);
+
 }  // namespace
