@@ -53,6 +53,9 @@ class Execution {
   std::optional<std::string_view> cause() const { return cause_; }
   // For kWaiting: when to resume (INT64_MAX when only an asynchronous task can wake it).
   int64_t wake_at() const { return wake_at_; }
+  // The execution's deadline (machine TimeoutSeconds or the Limits cap), 0 for none: a timer
+  // wheel wakes a parked execution at min(wake_at, deadline) so that it times out on time.
+  int64_t deadline() const { return deadline_; }
   // The state the execution is in (or ended in, or failed in): an index into the Program's states.
   uint32_t state() const { return state_; }
   // History events in AWS's shapes, when recorded.
