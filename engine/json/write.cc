@@ -31,7 +31,9 @@ namespace {
 
 size_t size_bound(const Value& v);
 
-// size_bound of a scalar without a call; containers recurse.
+// An upper bound of serialized_size that costs one step per value, none per character: numbers
+// count as their longest text, every character of a string as the longest escape (\u0000).
+// Scalars are bounded inline; containers recurse through size_bound.
 inline size_t scalar_bound(const Value& v) {
   switch (v.type()) {
     case Type::kNull:
@@ -48,19 +50,8 @@ inline size_t scalar_bound(const Value& v) {
   }
 }
 
-// An upper bound of serialized_size that costs one step per value, none per character: numbers
-// count as their longest text, every character of a string as the longest escape (\u0000).
 size_t size_bound(const Value& v) {
   switch (v.type()) {
-    case Type::kNull:
-      return 4;
-    case Type::kBool:
-      return 5;
-    case Type::kInt:
-    case Type::kDouble:
-      return 40;  // format_number writes at most 40
-    case Type::kString:
-      return (v.is_plain_string() ? 1 : 6) * v.as_string().size() + 2;
     case Type::kArray: {
       size_t n = 2 + v.size();
       for (const Value& item : v.items())
@@ -73,8 +64,9 @@ size_t size_bound(const Value& v) {
         n += 6 * m.key.size() + 3 + scalar_bound(m.value);
       return n;
     }
+    default:
+      return scalar_bound(v);
   }
-  return 0;
 }
 
 // SWAR test of eight bytes for any that write_string must escape.
