@@ -188,10 +188,10 @@ using Features = std::bitset<kFeatureCount>;
 // as the VM gains features (never list a case in known_failures.txt only because a feature is
 // not implemented yet).
 constexpr std::string_view kEnabledFeatures[] = {
-    "Pass",        "Choice",   "Wait",  "Succeed",         "Fail",
-    "Task",        "Retry",    "Catch", "ResultSelector",  "TaskTimeouts",
-    "Credentials", "Parallel", "Map",   "Map:DISTRIBUTED", "Map:ToleratedFailure",
-    "external",
+    "Pass",        "Choice",    "Wait",  "Succeed",         "Fail",
+    "Task",        "Retry",     "Catch", "ResultSelector",  "TaskTimeouts",
+    "Credentials", "Parallel",  "Map",   "Map:DISTRIBUTED", "Map:ToleratedFailure",
+    "external",    "TaskToken",
 };
 
 constexpr size_t feature_index(std::string_view name) {
