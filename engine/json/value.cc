@@ -74,7 +74,7 @@ void ObjectBuilder::set(std::string_view key, const Value& v) {
 Value deep_copy(const Value& v, Arena& arena) {
   switch (v.type()) {
     case Type::kString:
-      return Value::string(arena.copy(v.as_string()));
+      return Value::string(arena.copy(v.as_string()), v.is_plain_string());
     case Type::kArray: {
       Value* items = arena.alloc_array<Value>(v.size());
       for (uint32_t i = 0; i < v.size(); ++i)

@@ -3,6 +3,7 @@
 #include "engine/json/write.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -79,6 +80,15 @@ bool needs_escape8(const char* p) {
   return (below_space | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
 }
 
+// The bytes JSON text must escape: control characters, '"' and '\\'.
+constexpr auto kEscaped = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c)
+    t[c] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+
 char* write_string_raw(std::string_view s, char* p) {
   static constexpr char kHex[] = "0123456789abcdef";
   *p++ = '"';
@@ -92,7 +102,7 @@ char* write_string_raw(std::string_view s, char* p) {
       continue;
     }
     unsigned char c = static_cast<unsigned char>(s[i++]);
-    if (c >= 0x20 && c != '"' && c != '\\') {
+    if (!kEscaped[c]) {
       *p++ = static_cast<char>(c);
       continue;
     }
