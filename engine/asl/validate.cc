@@ -28,11 +28,11 @@ using detail::check_path;
 using detail::check_payload_template;
 using detail::check_required;
 using detail::check_string;
-using detail::child;
 using detail::is_jsonata_expression;
 using detail::PathRules;
 using detail::Problems;
 using detail::Transition;
+using json::pointer_child;
 using json::Value;
 
 constexpr int64_t kMaxSeconds = 99999999;  // AWS's bound on every *Seconds field
@@ -155,9 +155,9 @@ class Validator {
   void collect_names(const Value& scope_object, const std::string& pointer) {
     const Value* states = scope_object.find("States");
     if (states == nullptr || !states->is_object()) return;
-    std::string states_pointer = child(pointer, "States");
+    std::string states_pointer = pointer_child(pointer, "States");
     for (const auto& m : states->members()) {
-      std::string p = child(states_pointer, m.key);
+      std::string p = pointer_child(states_pointer, m.key);
       auto [it, inserted] = names_.emplace(m.key, p);
       if (!inserted)
         out_.invalid(p, "Duplicate State name: \"" + std::string(m.key) + "\" is also defined at " +
@@ -165,9 +165,9 @@ class Validator {
       if (!m.value.is_object()) continue;
       if (const Value* b = m.value.find("Branches"); b != nullptr && b->is_array())
         for (size_t i = 0; i < b->items().size(); ++i)
-          collect_names(b->items()[i], child(child(p, "Branches"), i));
+          collect_names(b->items()[i], pointer_child(pointer_child(p, "Branches"), i));
       for (std::string_view key : {"Iterator", "ItemProcessor"})
-        if (const Value* sub = m.value.find(key)) collect_names(*sub, child(p, key));
+        if (const Value* sub = m.value.find(key)) collect_names(*sub, pointer_child(p, key));
     }
   }
 
@@ -188,7 +188,7 @@ class Validator {
     }
     check_required(out_, object, pointer, {"States", "StartAt"});
     for (const auto& m : object.members()) {
-      std::string p = child(pointer, m.key);
+      std::string p = pointer_child(pointer, m.key);
       bool machine = kind == ScopeKind::kMachine;
       if (m.key == "Comment" || (m.key == "Version" && machine)) {
         check_string(out_, m.value, p, m.key);
@@ -205,11 +205,11 @@ class Validator {
 
     const Value* states = object.find("States");
     if (states != nullptr && !states->is_object()) {
-      out_.invalid(child(pointer, "States"),
+      out_.invalid(pointer_child(pointer, "States"),
                    "'States' must be an object, not " + std::string(detail::a_type_name(*states)));
       states = nullptr;
     } else if (states != nullptr && states->size() == 0) {
-      out_.invalid(child(pointer, "States"), "Value cannot be empty");
+      out_.invalid(pointer_child(pointer, "States"), "Value cannot be empty");
     }
 
     // The scope's names (the last of a repeated key wins, as AWS's JSON reader does).
@@ -219,14 +219,15 @@ class Validator {
       for (const auto& m : states->members()) {
         auto [it, inserted] = index.emplace(m.key, nodes.size());
         if (inserted) nodes.emplace_back();
-        nodes[it->second] = StateNode{m.key, child(child(pointer, "States"), m.key), false, {}};
+        nodes[it->second] =
+            StateNode{m.key, pointer_child(pointer_child(pointer, "States"), m.key), false, {}};
       }
     }
 
     bool start_ok = false;
     std::string_view start;
     if (const Value* s = object.find("StartAt")) {
-      std::string p = child(pointer, "StartAt");
+      std::string p = pointer_child(pointer, "StartAt");
       if (check_string(out_, *s, p, "StartAt")) {
         start = s->as_string();
         start_ok = index.count(start) != 0;
@@ -295,9 +296,9 @@ class Validator {
     check_known_fields(out_, v, pointer, {"Mode", "ExecutionType"});
     const Value* mode = v.find("Mode");
     if (mode != nullptr)
-      check_enum(out_, *mode, child(pointer, "Mode"), "Mode", {"INLINE", "DISTRIBUTED"});
+      check_enum(out_, *mode, pointer_child(pointer, "Mode"), "Mode", {"INLINE", "DISTRIBUTED"});
     if (const Value* e = v.find("ExecutionType"))
-      check_enum(out_, *e, child(pointer, "ExecutionType"), "ExecutionType",
+      check_enum(out_, *e, pointer_child(pointer, "ExecutionType"), "ExecutionType",
                  {"STANDARD", "EXPRESS"});
     if (mode != nullptr && mode->is_string() && mode->as_string() == "DISTRIBUTED" &&
         v.find("ExecutionType") == nullptr)
@@ -319,7 +320,7 @@ class Validator {
     if (type_value == nullptr) {
       out_.invalid(ptr, "These fields are required: [Type]");
     } else if (check_enum(
-                   out_, *type_value, child(ptr, "Type"), "Type",
+                   out_, *type_value, pointer_child(ptr, "Type"), "Type",
                    {"Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map"})) {
       for (int i = 0; i <= kMap; ++i)
         if (kTypeNames[i] == type_value->as_string()) type = i;
@@ -327,14 +328,14 @@ class Validator {
     if (type < 0) {
       // Without a type nothing else can be checked; keep its transition for the graph.
       if (const Value* next = s.find("Next"); next != nullptr && next->is_string())
-        node.targets.push_back({next->as_string(), child(ptr, "Next")});
+        node.targets.push_back({next->as_string(), pointer_child(ptr, "Next")});
       node.terminal = true;  // do not also claim that the scope has no end
       return;
     }
 
     bool jsonata = machine_jsonata_;
     if (const Value* ql = s.find("QueryLanguage")) {
-      std::string p = child(ptr, "QueryLanguage");
+      std::string p = pointer_child(ptr, "QueryLanguage");
       if (check_enum(out_, *ql, p, "QueryLanguage", {"JSONPath", "JSONata"})) {
         if (ql->as_string() == "JSONata") {
           jsonata = true;
@@ -353,7 +354,7 @@ class Validator {
     uint16_t bit = static_cast<uint16_t>(1u << type);
     for (const auto& m : s.members()) {
       const FieldRule* f = find_field(m.key);
-      std::string p = child(ptr, m.key);
+      std::string p = pointer_child(ptr, m.key);
       if (f == nullptr || (f->types & bit) == 0) {
         out_.invalid(p, "Field '" + std::string(m.key) + "' is not supported");
       } else if (f->lang == Lang::kJsonPath && jsonata) {
@@ -374,21 +375,22 @@ class Validator {
 
     if (!jsonata) {
       if (const Value* v = s.find("InputPath"); v != nullptr && (bit & ~F))
-        check_path(out_, *v, child(ptr, "InputPath"), "InputPath", {.allow_null = true});
+        check_path(out_, *v, pointer_child(ptr, "InputPath"), "InputPath", {.allow_null = true});
       if (const Value* v = s.find("OutputPath"); v != nullptr && (bit & ~F))
-        check_path(out_, *v, child(ptr, "OutputPath"), "OutputPath", {.allow_null = true});
+        check_path(out_, *v, pointer_child(ptr, "OutputPath"), "OutputPath", {.allow_null = true});
       if (const Value* v = s.find("ResultPath"); v != nullptr && (bit & (P | T | Pa | M)))
-        check_path(out_, *v, child(ptr, "ResultPath"), "ResultPath",
+        check_path(out_, *v, pointer_child(ptr, "ResultPath"), "ResultPath",
                    {.reference = true, .allow_null = true, .context = false});
       if (const Value* v = s.find("Parameters"); v != nullptr && (bit & (P | T | Pa | M)))
-        check_payload_template(out_, *v, child(ptr, "Parameters"), "Parameters");
+        check_payload_template(out_, *v, pointer_child(ptr, "Parameters"), "Parameters");
       if (const Value* v = s.find("ResultSelector"); v != nullptr && (bit & (T | Pa | M)))
-        check_payload_template(out_, *v, child(ptr, "ResultSelector"), "ResultSelector");
+        check_payload_template(out_, *v, pointer_child(ptr, "ResultSelector"), "ResultSelector");
     }
     if (bit & (T | Pa | M)) {
-      if (const Value* v = s.find("Retry")) detail::check_retry(out_, *v, child(ptr, "Retry"));
+      if (const Value* v = s.find("Retry"))
+        detail::check_retry(out_, *v, pointer_child(ptr, "Retry"));
       if (const Value* v = s.find("Catch"))
-        detail::check_catch(out_, *v, child(ptr, "Catch"), jsonata, node.targets);
+        detail::check_catch(out_, *v, pointer_child(ptr, "Catch"), jsonata, node.targets);
     }
 
     switch (type) {
@@ -420,10 +422,10 @@ class Validator {
     const Value* next = s.find("Next");
     const Value* end = s.find("End");
     bool ends = false;
-    if (end != nullptr && check_bool(out_, *end, child(node.pointer, "End"), "End"))
+    if (end != nullptr && check_bool(out_, *end, pointer_child(node.pointer, "End"), "End"))
       ends = end->as_bool();
     if (next != nullptr) {
-      std::string p = child(node.pointer, "Next");
+      std::string p = pointer_child(node.pointer, "Next");
       if (check_string(out_, *next, p, "Next")) node.targets.push_back({next->as_string(), p});
     }
     if (next != nullptr && ends) {
@@ -446,24 +448,27 @@ class Validator {
   void task(const Value& s, const std::string& ptr, bool jsonata) {
     check_required(out_, s, ptr, {"Resource"});
     if (const Value* r = s.find("Resource"))
-      detail::check_resource(out_, *r, child(ptr, "Resource"), options_.type);
+      detail::check_resource(out_, *r, pointer_child(ptr, "Resource"), options_.type);
     check_exclusive(out_, s, ptr, {"TimeoutSeconds", "TimeoutSecondsPath"});
     check_exclusive(out_, s, ptr, {"HeartbeatSeconds", "HeartbeatSecondsPath"});
     const Value* timeout = s.find("TimeoutSeconds");
     const Value* heartbeat = s.find("HeartbeatSeconds");
-    bool timeout_ok = timeout != nullptr &&
-                      seconds(*timeout, child(ptr, "TimeoutSeconds"), "TimeoutSeconds", 1, jsonata);
-    bool heartbeat_ok = heartbeat != nullptr && seconds(*heartbeat, child(ptr, "HeartbeatSeconds"),
-                                                        "HeartbeatSeconds", 1, jsonata);
+    bool timeout_ok = timeout != nullptr && seconds(*timeout, pointer_child(ptr, "TimeoutSeconds"),
+                                                    "TimeoutSeconds", 1, jsonata);
+    bool heartbeat_ok =
+        heartbeat != nullptr &&
+        seconds(*heartbeat, pointer_child(ptr, "HeartbeatSeconds"), "HeartbeatSeconds", 1, jsonata);
     if (timeout_ok && heartbeat_ok && timeout->is_number() && heartbeat->is_number() &&
         heartbeat->as_double() >= timeout->as_double())
-      out_.invalid(child(ptr, "HeartbeatSeconds"),
+      out_.invalid(pointer_child(ptr, "HeartbeatSeconds"),
                    "'HeartbeatSeconds' must be smaller than 'TimeoutSeconds'");
     if (!jsonata) {
       for (std::string_view f : {"TimeoutSecondsPath", "HeartbeatSecondsPath"})
-        if (const Value* v = s.find(f)) check_path(out_, *v, child(ptr, f), f, {.reference = true});
+        if (const Value* v = s.find(f))
+          check_path(out_, *v, pointer_child(ptr, f), f, {.reference = true});
     }
-    if (const Value* c = s.find("Credentials")) credentials(*c, child(ptr, "Credentials"), jsonata);
+    if (const Value* c = s.find("Credentials"))
+      credentials(*c, pointer_child(ptr, "Credentials"), jsonata);
   }
 
   void credentials(const Value& v, const std::string& pointer, bool jsonata) {
@@ -472,14 +477,14 @@ class Validator {
       check_known_fields(out_, v, pointer, {"RoleArn"});
       check_required(out_, v, pointer, {"RoleArn"});
       if (const Value* r = v.find("RoleArn"))
-        check_string(out_, *r, child(pointer, "RoleArn"), "RoleArn");
+        check_string(out_, *r, pointer_child(pointer, "RoleArn"), "RoleArn");
       return;
     }
     check_known_fields(out_, v, pointer, {"RoleArn", "RoleArn.$"});
     if (check_exclusive(out_, v, pointer, {"RoleArn", "RoleArn.$"}) == 0)
       out_.invalid(pointer, "These fields are required: [RoleArn]");
     if (const Value* r = v.find("RoleArn"))
-      check_string(out_, *r, child(pointer, "RoleArn"), "RoleArn");
+      check_string(out_, *r, pointer_child(pointer, "RoleArn"), "RoleArn");
     // "RoleArn.$" is a payload-template field: a path or an intrinsic.
     if (v.find("RoleArn.$") != nullptr) check_payload_template(out_, v, pointer, "Credentials");
   }
@@ -488,9 +493,9 @@ class Validator {
     const std::string& ptr = node.pointer;
     check_required(out_, s, ptr, {"Choices"});
     if (const Value* c = s.find("Choices"))
-      detail::check_choices(out_, *c, child(ptr, "Choices"), jsonata, node.targets);
+      detail::check_choices(out_, *c, pointer_child(ptr, "Choices"), jsonata, node.targets);
     if (const Value* d = s.find("Default")) {
-      std::string p = child(ptr, "Default");
+      std::string p = pointer_child(ptr, "Default");
       if (check_string(out_, *d, p, "Default")) node.targets.push_back({d->as_string(), p});
     }
   }
@@ -502,31 +507,32 @@ class Validator {
                    "A Wait state needs one of 'Seconds', 'SecondsPath', 'Timestamp' or "
                    "'TimestampPath'");
     if (const Value* v = s.find("Seconds"))
-      seconds(*v, child(ptr, "Seconds"), "Seconds", 0, jsonata);
+      seconds(*v, pointer_child(ptr, "Seconds"), "Seconds", 0, jsonata);
     if (const Value* v = s.find("Timestamp");
         v != nullptr && !(jsonata && is_jsonata_expression(*v)))
-      detail::check_timestamp(out_, *v, child(ptr, "Timestamp"), "Timestamp");
+      detail::check_timestamp(out_, *v, pointer_child(ptr, "Timestamp"), "Timestamp");
     if (!jsonata)
       for (std::string_view f : {"SecondsPath", "TimestampPath"})
-        if (const Value* v = s.find(f)) check_path(out_, *v, child(ptr, f), f, {.reference = true});
+        if (const Value* v = s.find(f))
+          check_path(out_, *v, pointer_child(ptr, f), f, {.reference = true});
   }
 
   void fail(const Value& s, const std::string& ptr, bool jsonata) {
     check_exclusive(out_, s, ptr, {"Error", "ErrorPath"});
     check_exclusive(out_, s, ptr, {"Cause", "CausePath"});
     for (std::string_view f : {"Error", "Cause"})
-      if (const Value* v = s.find(f)) check_string(out_, *v, child(ptr, f), f);
+      if (const Value* v = s.find(f)) check_string(out_, *v, pointer_child(ptr, f), f);
     if (!jsonata)
       for (std::string_view f : {"ErrorPath", "CausePath"})
         if (const Value* v = s.find(f))
-          check_path(out_, *v, child(ptr, f), f, {.reference = true, .intrinsic = true});
+          check_path(out_, *v, pointer_child(ptr, f), f, {.reference = true, .intrinsic = true});
   }
 
   void parallel(const Value& s, const std::string& ptr) {
     check_required(out_, s, ptr, {"Branches"});
     const Value* b = s.find("Branches");
     if (b == nullptr) return;
-    std::string p = child(ptr, "Branches");
+    std::string p = pointer_child(ptr, "Branches");
     if (!b->is_array()) {
       out_.invalid(p, "'Branches' must be an array, not " + std::string(detail::a_type_name(*b)));
       return;
@@ -534,7 +540,7 @@ class Validator {
     if (b->items().empty()) out_.invalid(p, "Value cannot be empty");
     for (size_t i = 0; i < b->items().size(); ++i) {
       const Value& branch = b->items()[i];
-      std::string bp = child(p, i);
+      std::string bp = pointer_child(p, i);
       if (!branch.is_object()) {
         out_.invalid(bp,
                      "A branch must be an object, not " + std::string(detail::a_type_name(branch)));
@@ -550,14 +556,14 @@ class Validator {
     for (std::string_view f : {"ItemProcessor", "Iterator"}) {
       const Value* v = s.find(f);
       if (v == nullptr) continue;
-      std::string p = child(ptr, f);
+      std::string p = pointer_child(ptr, f);
       if (check_object(out_, *v, p, f)) scope(*v, p, ScopeKind::kProcessor);
     }
     check_exclusive(out_, s, ptr, {"ItemSelector", "Parameters"});
     if (const Value* v = s.find("ItemSelector"); v != nullptr && !jsonata)
-      check_payload_template(out_, *v, child(ptr, "ItemSelector"), "ItemSelector");
+      check_payload_template(out_, *v, pointer_child(ptr, "ItemSelector"), "ItemSelector");
     if (const Value* v = s.find("ItemsPath"); v != nullptr && !jsonata)
-      check_path(out_, *v, child(ptr, "ItemsPath"), "ItemsPath", {.reference = true});
+      check_path(out_, *v, pointer_child(ptr, "ItemsPath"), "ItemsPath", {.reference = true});
 
     struct Bounded {
       std::string_view field, path_field;
@@ -571,18 +577,19 @@ class Validator {
       if (const Value* v = s.find(b.field);
           v != nullptr && !(jsonata && is_jsonata_expression(*v))) {
         if (b.percentage)
-          check_number(out_, *v, child(ptr, b.field), b.field, 0, 100);
+          check_number(out_, *v, pointer_child(ptr, b.field), b.field, 0, 100);
         else
-          check_integer(out_, *v, child(ptr, b.field), b.field, 0, INT64_MAX);
+          check_integer(out_, *v, pointer_child(ptr, b.field), b.field, 0, INT64_MAX);
       }
       if (const Value* v = s.find(b.path_field); v != nullptr && !jsonata)
-        check_path(out_, *v, child(ptr, b.path_field), b.path_field, {.reference = true});
+        check_path(out_, *v, pointer_child(ptr, b.path_field), b.path_field, {.reference = true});
     }
-    if (const Value* v = s.find("Label")) detail::check_label(out_, *v, child(ptr, "Label"));
+    if (const Value* v = s.find("Label"))
+      detail::check_label(out_, *v, pointer_child(ptr, "Label"));
     for (std::string_view f : {"ItemReader", "ItemBatcher", "ResultWriter"}) {
       const Value* v = s.find(f);
       if (v == nullptr) continue;
-      std::string p = child(ptr, f);
+      std::string p = pointer_child(ptr, f);
       if (check_object(out_, *v, p, f))
         out_.unsupported(p, "'" + std::string(f) + "' (Distributed Map)");
     }
@@ -601,13 +608,13 @@ void index_nodes(const Value& v, std::string& pointer,
   size_t len = pointer.size();
   if (v.is_object()) {
     for (const auto& m : v.members()) {
-      pointer = child(pointer, m.key);
+      pointer = pointer_child(pointer, m.key);
       index_nodes(m.value, pointer, order);
       pointer.resize(len);
     }
   } else if (v.is_array()) {
     for (size_t i = 0; i < v.items().size(); ++i) {
-      pointer = child(pointer, i);
+      pointer = pointer_child(pointer, i);
       index_nodes(v.items()[i], pointer, order);
       pointer.resize(len);
     }

@@ -97,7 +97,7 @@ bool template_value_ok(const json::Value& v, std::string& detail, bool& variable
 void check_template_node(Problems& out, const json::Value& v, const std::string& pointer) {
   if (v.is_array()) {
     for (size_t i = 0; i < v.items().size(); ++i)
-      check_template_node(out, v.items()[i], child(pointer, i));
+      check_template_node(out, v.items()[i], pointer_child(pointer, i));
     return;
   }
   if (!v.is_object()) return;
@@ -114,16 +114,17 @@ void check_template_node(Problems& out, const json::Value& v, const std::string&
         if (!detail.empty()) msg += " (" + detail + ")";
         out.invalid(pointer, msg);
       } else if (variable) {
-        out.unsupported(child(pointer, key), "workflow variables (" + detail + ")");
+        out.unsupported(pointer_child(pointer, key), "workflow variables (" + detail + ")");
       }
       key.remove_suffix(2);
     } else {
-      check_template_node(out, m.value, child(pointer, key));
+      check_template_node(out, m.value, pointer_child(pointer, key));
     }
     if (!plain.insert(key).second)
-      out.invalid(child(pointer, m.key), "the field " + quoted(key) +
-                                             " is given twice (a '.$' suffix does not make a "
-                                             "different field)");
+      out.invalid(pointer_child(pointer, m.key),
+                  "the field " + quoted(key) +
+                      " is given twice (a '.$' suffix does not make a "
+                      "different field)");
   }
 }
 
@@ -144,7 +145,7 @@ void check_error_equals(Problems& out, const json::Value& v, const std::string& 
   for (size_t i = 0; i < v.items().size(); ++i) {
     const json::Value& e = v.items()[i];
     if (!e.is_string()) {
-      out.invalid(child(pointer, i),
+      out.invalid(pointer_child(pointer, i),
                   "an error name must be a string, not " + std::string(a_type_name(e)));
     } else if (e.as_string() == "States.ALL") {
       has_all = true;
@@ -245,7 +246,7 @@ void check_rule(Problems& out, const json::Value& rule, const std::string& point
   const json::Value* op_value = nullptr;
   std::string op_pointer;
   for (const auto& m : rule.members()) {
-    std::string p = child(pointer, m.key);
+    std::string p = pointer_child(pointer, m.key);
     if (const Operator* o = find_operator(m.key)) {
       kinds.push_back(m.key);
       op = o;
@@ -272,7 +273,7 @@ void check_rule(Problems& out, const json::Value& rule, const std::string& point
   }
   if (top) check_required(out, rule, pointer, {"Next"});
   if (const json::Value* c = rule.find("Comment"))
-    check_string(out, *c, child(pointer, "Comment"), "Comment");
+    check_string(out, *c, pointer_child(pointer, "Comment"), "Comment");
   const json::Value* variable = rule.find("Variable");
   if (kinds.empty()) {
     out.invalid(pointer,
@@ -294,15 +295,17 @@ void check_rule(Problems& out, const json::Value& rule, const std::string& point
     if (variable == nullptr)
       out.invalid(pointer, "These fields are required: [Variable]");
     else
-      check_path(out, *variable, child(pointer, "Variable"), "Variable", {.reference = true});
+      check_path(out, *variable, pointer_child(pointer, "Variable"), "Variable",
+                 {.reference = true});
     check_operand(out, *op, *op_value, op_pointer);
     return;
   }
   std::string_view kind = kinds.front();
   if (variable != nullptr)
-    out.invalid(child(pointer, "Variable"), "'Variable' cannot be used with " + quoted(kind) +
-                                                "; it belongs to the comparisons");
-  std::string p = child(pointer, kind);
+    out.invalid(
+        pointer_child(pointer, "Variable"),
+        "'Variable' cannot be used with " + quoted(kind) + "; it belongs to the comparisons");
+  std::string p = pointer_child(pointer, kind);
   const json::Value& operand = *rule.find(kind);
   if (kind == "Not") {
     if (!operand.is_object())
@@ -322,7 +325,7 @@ void check_rule(Problems& out, const json::Value& rule, const std::string& point
     return;
   }
   for (size_t i = 0; i < operand.items().size(); ++i)
-    check_rule(out, operand.items()[i], child(p, i), false, targets);
+    check_rule(out, operand.items()[i], pointer_child(p, i), false, targets);
 }
 
 // One JSONata-mode Choice rule: { "Condition": "{% ... %}", "Next": ... }.
@@ -333,7 +336,7 @@ void check_jsonata_rule(Problems& out, const json::Value& rule, const std::strin
     return;
   }
   for (const auto& m : rule.members()) {
-    std::string p = child(pointer, m.key);
+    std::string p = pointer_child(pointer, m.key);
     if (m.key == "Next") {
       if (check_string(out, m.value, p, "Next")) targets.push_back({m.value.as_string(), p});
     } else if (m.key == "Comment") {
@@ -424,27 +427,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 }
 
 }  // namespace
-
-std::string child(std::string_view base, std::string_view token) {
-  std::string s(base);
-  s += '/';
-  for (char c : token) {
-    if (c == '~')
-      s += "~0";
-    else if (c == '/')
-      s += "~1";
-    else
-      s += c;
-  }
-  return s;
-}
-
-std::string child(std::string_view base, size_t index) {
-  std::string s(base);
-  s += '/';
-  s += std::to_string(index);
-  return s;
-}
 
 size_t code_points(std::string_view text) {
   size_t n = 0;
@@ -618,7 +600,7 @@ void check_known_fields(Problems& out, const json::Value& object, const std::str
                         std::initializer_list<std::string_view> allowed) {
   for (const auto& m : object.members())
     if (std::find(allowed.begin(), allowed.end(), m.key) == allowed.end())
-      out.invalid(child(pointer, m.key), "Field " + quoted(m.key) + " is not supported");
+      out.invalid(pointer_child(pointer, m.key), "Field " + quoted(m.key) + " is not supported");
 }
 
 bool check_required(Problems& out, const json::Value& object, const std::string& pointer,
@@ -652,7 +634,7 @@ void check_retry(Problems& out, const json::Value& v, const std::string& pointer
   size_t n = v.items().size();
   for (size_t i = 0; i < n; ++i) {
     const json::Value& r = v.items()[i];
-    std::string p = child(pointer, i);
+    std::string p = pointer_child(pointer, i);
     if (!r.is_object()) {
       out.invalid(p, "a retrier must be an object, not " + std::string(a_type_name(r)));
       continue;
@@ -663,22 +645,22 @@ void check_retry(Problems& out, const json::Value& v, const std::string& pointer
     check_required(out, r, p, {"ErrorEquals"});
     if (const json::Value* e = r.find("ErrorEquals")) {
       bool all = false;
-      check_error_equals(out, *e, child(p, "ErrorEquals"), all);
+      check_error_equals(out, *e, pointer_child(p, "ErrorEquals"), all);
       if (all && i + 1 != n)
         out.invalid(p, "a retrier with 'States.ALL' must be the last one in 'Retry'");
     }
     if (const json::Value* f = r.find("IntervalSeconds"))
-      check_integer(out, *f, child(p, "IntervalSeconds"), "IntervalSeconds", 1, 99999999);
+      check_integer(out, *f, pointer_child(p, "IntervalSeconds"), "IntervalSeconds", 1, 99999999);
     if (const json::Value* f = r.find("MaxAttempts"))
-      check_integer(out, *f, child(p, "MaxAttempts"), "MaxAttempts", 0, 99999999);
+      check_integer(out, *f, pointer_child(p, "MaxAttempts"), "MaxAttempts", 0, 99999999);
     if (const json::Value* f = r.find("BackoffRate"))
-      check_number(out, *f, child(p, "BackoffRate"), "BackoffRate", 1.0, HUGE_VAL);
+      check_number(out, *f, pointer_child(p, "BackoffRate"), "BackoffRate", 1.0, HUGE_VAL);
     if (const json::Value* f = r.find("MaxDelaySeconds"))
-      check_integer(out, *f, child(p, "MaxDelaySeconds"), "MaxDelaySeconds", 1, 31622400);
+      check_integer(out, *f, pointer_child(p, "MaxDelaySeconds"), "MaxDelaySeconds", 1, 31622400);
     if (const json::Value* f = r.find("JitterStrategy"))
-      check_enum(out, *f, child(p, "JitterStrategy"), "JitterStrategy", {"FULL", "NONE"});
+      check_enum(out, *f, pointer_child(p, "JitterStrategy"), "JitterStrategy", {"FULL", "NONE"});
     if (const json::Value* f = r.find("Comment"))
-      check_string(out, *f, child(p, "Comment"), "Comment");
+      check_string(out, *f, pointer_child(p, "Comment"), "Comment");
   }
 }
 
@@ -691,13 +673,13 @@ void check_catch(Problems& out, const json::Value& v, const std::string& pointer
   size_t n = v.items().size();
   for (size_t i = 0; i < n; ++i) {
     const json::Value& c = v.items()[i];
-    std::string p = child(pointer, i);
+    std::string p = pointer_child(pointer, i);
     if (!c.is_object()) {
       out.invalid(p, "a catcher must be an object, not " + std::string(a_type_name(c)));
       continue;
     }
     for (const auto& m : c.members()) {
-      std::string mp = child(p, m.key);
+      std::string mp = pointer_child(p, m.key);
       if (m.key == "ErrorEquals") {
         bool all = false;
         check_error_equals(out, m.value, mp, all);
@@ -742,9 +724,9 @@ void check_choices(Problems& out, const json::Value& v, const std::string& point
   }
   for (size_t i = 0; i < v.items().size(); ++i) {
     if (jsonata)
-      check_jsonata_rule(out, v.items()[i], child(pointer, i), targets);
+      check_jsonata_rule(out, v.items()[i], pointer_child(pointer, i), targets);
     else
-      check_rule(out, v.items()[i], child(pointer, i), true, targets);
+      check_rule(out, v.items()[i], pointer_child(pointer, i), true, targets);
   }
 }
 

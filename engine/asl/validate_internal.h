@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "engine/asl/validate.h"
+#include "engine/json/pointer.h"
 #include "engine/json/value.h"
 
 namespace stepstream::asl::detail {
 
 // RFC 6901: `base` + "/" + `token` with '~' and '/' escaped.
-std::string child(std::string_view base, std::string_view token);
-std::string child(std::string_view base, size_t index);
+using json::pointer_child;
 
 // Number of Unicode code points in UTF-8 text (invalid bytes count one each).
 size_t code_points(std::string_view text);

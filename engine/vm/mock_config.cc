@@ -2,6 +2,8 @@
 // MockConfig, and the Task handler that answers one of its test cases.
 #include "engine/vm/mock_config.h"
 
+#include "engine/json/pointer.h"
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -17,21 +19,6 @@ namespace {
 
 using json::Member;
 using json::Value;
-
-// An RFC 6901 reference token: '~' and '/' escaped.
-std::string token(std::string_view key) {
-  std::string s;
-  s.reserve(key.size());
-  for (char c : key) {
-    if (c == '~')
-      s += "~0";
-    else if (c == '/')
-      s += "~1";
-    else
-      s += c;
-  }
-  return s;
-}
 
 std::string quoted(std::string_view s) {
   return "\"" + std::string(s) + "\"";
@@ -68,7 +55,7 @@ class Checker {
     members_that_count(doc, "");
     for (const Member& m : doc.members())
       if (m.key != "StateMachines" && m.key != "MockedResponses")
-        add("/" + token(m.key),
+        add(json::pointer_child("", m.key),
             m.key == "MockedResponse" || m.key == "StateMachine"
                 ? "unknown field; did you mean " + std::string(m.key) + "s?"
                 : "unknown field; a mock config has StateMachines and MockedResponses");
@@ -107,7 +94,7 @@ class Checker {
     for (size_t i = 0; i < members.size(); ++i) {
       counts[i] = last[members[i].key] == i;
       if (!seen.emplace(members[i].key, true).second)
-        add(at + "/" + token(members[i].key), "repeated key; only the last one would count");
+        add(json::pointer_child(at, members[i].key), "repeated key; only the last one would count");
     }
     return counts;
   }
@@ -117,7 +104,7 @@ class Checker {
     for (size_t i = 0; i < responses.size(); ++i) {
       const Member& r = responses.members()[i];
       if (!counts[i]) continue;
-      std::string at = "/MockedResponses/" + token(r.key);
+      std::string at = json::pointer_child("/MockedResponses", r.key);
       MockResponse out;
       out.name = arena_.copy(r.key);
       if (!r.value.is_object())
@@ -135,7 +122,7 @@ class Checker {
     for (size_t i = 0; i < response.size(); ++i) {
       const Member& m = response.members()[i];
       if (!counts[i]) continue;
-      std::string here = at + "/" + token(m.key);
+      std::string here = json::pointer_child(at, m.key);
       MockAnswer a;
       if (parse_key(m.key, here, a) && check_answer(m.value, here, a)) {
         out.answers.push_back(a);
@@ -161,7 +148,7 @@ class Checker {
     }
     std::sort(overlaps.begin(), overlaps.end());
     for (auto [reported, other] : overlaps)
-      add(at + "/" + token(keys[reported]),
+      add(json::pointer_child(at, keys[reported]),
           "overlaps invocation key " + quoted(keys[other]) + " (invocation " +
               std::to_string(std::max(out.answers[reported].first, out.answers[other].first)) +
               ")");
@@ -200,7 +187,7 @@ class Checker {
     bool ok = true;
     for (const Member& m : v.members())
       if (m.key != "Return" && m.key != "Throw") {
-        add(at + "/" + token(m.key), "unknown field; a mocked response has Return or Throw");
+        add(json::pointer_child(at, m.key), "unknown field; a mocked response has Return or Throw");
         ok = false;
       }
     const Value* ret = v.find("Return");
@@ -231,7 +218,7 @@ class Checker {
     bool ok = true;
     for (const Member& m : t.members())
       if (m.key != "Error" && m.key != "Cause") {
-        add(at + "/" + token(m.key), "unknown field; Throw has Error and Cause");
+        add(json::pointer_child(at, m.key), "unknown field; Throw has Error and Cause");
         ok = false;
       }
     const Value* error = t.find("Error");
@@ -265,7 +252,7 @@ class Checker {
     for (size_t i = 0; i < machines.size(); ++i) {
       const Member& m = machines.members()[i];
       if (!counts[i]) continue;
-      std::string at = "/StateMachines/" + token(m.key);
+      std::string at = json::pointer_child("/StateMachines", m.key);
       MockStateMachine out;
       out.name = arena_.copy(m.key);
       const Value* cases = m.value.is_object() ? m.value.find("TestCases") : nullptr;
@@ -275,7 +262,7 @@ class Checker {
         members_that_count(m.value, at);
         for (const Member& f : m.value.members())
           if (f.key != "TestCases")
-            add(at + "/" + token(f.key), "unknown field; a state machine has TestCases");
+            add(json::pointer_child(at, f.key), "unknown field; a state machine has TestCases");
         if (cases == nullptr)
           add(at, "missing TestCases");
         else if (!cases->is_object())
@@ -293,7 +280,7 @@ class Checker {
     for (size_t i = 0; i < cases.size(); ++i) {
       const Member& c = cases.members()[i];
       if (!counts[i]) continue;
-      std::string here = at + "/" + token(c.key);
+      std::string here = json::pointer_child(at, c.key);
       MockTestCase tc;
       tc.name = arena_.copy(c.key);
       if (!c.value.is_object()) {
@@ -303,7 +290,7 @@ class Checker {
         for (size_t j = 0; j < c.value.size(); ++j) {
           const Member& s = c.value.members()[j];
           if (!states[j]) continue;
-          std::string state_at = here + "/" + token(s.key);
+          std::string state_at = json::pointer_child(here, s.key);
           if (!s.value.is_string()) {
             add(state_at, "must be the name of a mocked response (a string)");
             continue;

@@ -19,6 +19,7 @@
 #include "engine/asl/validate.h"
 #include "engine/json/parse.h"
 #include "engine/json/write.h"
+#include "tests/support/case_files.h"
 #include "tests/support/run_command.h"
 
 namespace {
@@ -39,12 +40,7 @@ std::string read(const fs::path& p) {
 }
 
 std::vector<std::string> case_names() {
-  std::vector<std::string> names;
-  if (!fs::is_directory(kCases)) return names;
-  for (const auto& e : fs::directory_iterator(kCases))
-    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
+  return stepstream::test::case_names(kCases, ".json");
 }
 
 std::vector<std::string> lines(const std::vector<Problem>& problems) {

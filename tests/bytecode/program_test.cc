@@ -7,6 +7,7 @@
 
 #include "engine/bytecode/disasm.h"
 #include "engine/compile/build.h"
+#include "tests/support/case_files.h"
 
 namespace stepstream::bytecode {
 namespace {
@@ -29,13 +30,7 @@ Program build(const std::string& source) {
 }
 
 std::vector<std::string> golden_names() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(kGolden))
-    if (e.path().string().ends_with(".asl.json"))
-      names.push_back(e.path().filename().string().substr(
-          0, e.path().filename().string().size() - std::string(".asl.json").size()));
-  std::sort(names.begin(), names.end());
-  return names;
+  return stepstream::test::case_names(kGolden, ".asl.json");
 }
 
 class Golden : public testing::TestWithParam<std::string> {};

@@ -8,6 +8,7 @@
 
 #include "engine/json/parse.h"
 #include "engine/json/write.h"
+#include "tests/support/case_files.h"
 #include "tests/support/run_command.h"
 
 namespace {
@@ -18,13 +19,7 @@ using namespace stepstream;
 const fs::path kExamples = fs::path(STEPSTREAM_SOURCE_DIR) / "examples";
 
 std::vector<std::string> example_names() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(kExamples)) {
-    std::string f = e.path().filename().string();
-    if (f.ends_with(".asl.json")) names.push_back(f.substr(0, f.size() - 9));
-  }
-  std::sort(names.begin(), names.end());
-  return names;
+  return stepstream::test::case_names(kExamples, ".asl.json");
 }
 
 class Example : public testing::TestWithParam<std::string> {};

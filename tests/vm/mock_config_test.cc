@@ -18,6 +18,7 @@
 #include "engine/json/parse.h"
 #include "engine/json/write.h"
 #include "engine/vm/vm.h"
+#include "tests/support/case_files.h"
 
 namespace stepstream {
 namespace {
@@ -28,11 +29,7 @@ using json::Value;
 const fs::path kCases = fs::path(STEPSTREAM_SOURCE_DIR) / "tests/vm/mock_configs";
 
 std::vector<std::string> case_names() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(kCases))
-    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
+  return stepstream::test::case_names(kCases, ".json");
 }
 
 std::string_view str(const Value* v) {

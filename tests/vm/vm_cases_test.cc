@@ -13,6 +13,7 @@
 #include "engine/json/parse.h"
 #include "engine/json/write.h"
 #include "engine/vm/vm.h"
+#include "tests/support/case_files.h"
 
 namespace stepstream {
 namespace {
@@ -22,11 +23,7 @@ namespace fs = std::filesystem;
 const fs::path kCases = fs::path(STEPSTREAM_SOURCE_DIR) / "tests/vm/cases";
 
 std::vector<std::string> case_names() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(kCases))
-    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
+  return stepstream::test::case_names(kCases, ".json");
 }
 
 class VmCase : public testing::TestWithParam<std::string> {};
