@@ -1,7 +1,8 @@
 // End-to-end benchmark: Kafka -> engine -> Kafka against librdkafka's raw passthrough, in one run
-// on one embedded broker. Both run as child processes and are timed by an outside watcher of
-// their output topic; then the engine runs at half its measured maximum while the watcher
-// measures each output's latency from the moment its input was produced.
+// on one embedded broker, and the engine again with its metrics on (served on a port, every
+// execution counted): what metrics cost. All run as child processes and are timed by an outside
+// watcher of their output topic; then the engine runs at half its measured maximum while the
+// watcher measures each output's latency from the moment its input was produced.
 //
 //   stepstream_e2e [--events N] [--partitions P] [--workers W] [--latency-seconds S]
 //                  [--warmup-seconds S] [--rounds R] [--trace 1]
@@ -334,7 +335,7 @@ int orchestrate(const Options& o) {
   const std::string def = std::string(STEPSTREAM_SOURCE_DIR) + "/examples/iot-telemetry.asl.json";
   std::vector<std::string> topics = {"in", "lat-in", "lat-out", "lat-dlq"};
   for (int r = 0; r < o.rounds; ++r)
-    for (const char* t : {"pt-out-", "eng-out-", "eng-dlq-"})
+    for (const char* t : {"pt-out-", "eng-out-", "eng-dlq-", "engm-out-", "engm-dlq-"})
       topics.push_back(t + std::to_string(r));
   for (const auto& t : topics)
     if (!broker->create_topic(t, o.partitions, error)) die(error);
@@ -356,7 +357,7 @@ int orchestrate(const Options& o) {
   }
 
   // Throughput, alternating so that drift on a shared machine hits both alike.
-  std::vector<double> pt_rates, eng_rates;
+  std::vector<double> pt_rates, eng_rates, engm_rates;
   for (int r = 0; r < o.rounds; ++r) {
     std::string round = std::to_string(r);
     {
@@ -372,26 +373,37 @@ int orchestrate(const Options& o) {
       std::printf("round %d: passthrough %.0f records/s (all in %.1f s from start)\n", r,
                   pt_rates.back(), wall);
     }
-    {
-      Watcher w(b, {"eng-out-" + round, "eng-dlq-" + round}, o.partitions);
-      pid_t pid = spawn(
-          {STEPSTREAM_BINARY, "run", "--brokers", b, "--definition", def, "--input-topic", "in",
-           "--output-topic", "eng-out-" + round, "--dlq-topic", "eng-dlq-" + round, "--group",
-           "eng-" + round, "--workers", std::to_string(o.workers), "--status-interval", "1"},
-          "/tmp/stepstream_e2e.engine.log");
+    // The engine without metrics, then with them.
+    for (bool with_metrics : {false, true}) {
+      const std::string prefix = with_metrics ? "engm-" : "eng-";
+      Watcher w(b, {prefix + "out-" + round, prefix + "dlq-" + round}, o.partitions);
+      std::vector<std::string> argv = {STEPSTREAM_BINARY,   "run",
+                                       "--brokers",         b,
+                                       "--definition",      def,
+                                       "--input-topic",     "in",
+                                       "--output-topic",    prefix + "out-" + round,
+                                       "--dlq-topic",       prefix + "dlq-" + round,
+                                       "--group",           prefix + round,
+                                       "--workers",         std::to_string(o.workers),
+                                       "--status-interval", "1"};
+      if (with_metrics)
+        argv.insert(argv.end(), {"--metrics-port", "0", "--metrics-host", "127.0.0.1"});
+      pid_t pid = spawn(argv, "/tmp/stepstream_e2e.engine.log");
       auto start = Clock::now();
       bool done = w.count(o.events, std::chrono::seconds(300));
       double wall = std::chrono::duration<double>(Clock::now() - start).count();
       stop(pid);
       if (!done)
         die("the engine did not deliver every record (see /tmp/stepstream_e2e.engine.log)");
-      eng_rates.push_back(w.rate(o.events));
-      std::printf("round %d: engine      %.0f records/s (all in %.1f s from start)\n", r,
-                  eng_rates.back(), wall);
+      auto& rates = with_metrics ? engm_rates : eng_rates;
+      rates.push_back(w.rate(o.events));
+      std::printf("round %d: engine%s %.0f records/s (all in %.1f s from start)\n", r,
+                  with_metrics ? " + metrics" : "          ", rates.back(), wall);
     }
   }
   double pt = *std::max_element(pt_rates.begin(), pt_rates.end());
   double eng = *std::max_element(eng_rates.begin(), eng_rates.end());
+  double engm = *std::max_element(engm_rates.begin(), engm_rates.end());
 
   // Latency at half the engine's maximum.
   double rate = eng / 2;
@@ -473,6 +485,9 @@ int orchestrate(const Options& o) {
       pt);
   std::printf("| engine, iot-telemetry, %d workers | %.0f records/s |\n", o.workers, eng);
   std::printf("| engine / passthrough | %.2f (target >= 0.80) |\n", eng / pt);
+  std::printf("| engine with metrics served | %.0f records/s |\n", engm);
+  std::printf("| metrics cost (1 - with / without) | %.1f%% (target <= 3%%) |\n",
+              100 * (1 - engm / eng));
   std::printf("| output latency at %.0f events/s (half the maximum), p50 | %.1f ms |\n", rate, p50);
   std::printf("| output latency at %.0f events/s, p99 | %.1f ms (target <= 50) |\n", rate, p99);
   std::printf(

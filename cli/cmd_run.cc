@@ -23,8 +23,12 @@
 #include "cli/util.h"
 #include "connectors/kafka/broker.h"
 #include "connectors/kafka/generator.h"
+#include "connectors/kafka/log_sink.h"
 #include "connectors/kafka/runner.h"
 #include "engine/compile/build.h"
+#include "engine/logs/writer.h"
+#include "engine/metrics/collector.h"
+#include "engine/metrics/http_server.h"
 
 namespace stepstream::cli {
 
@@ -74,9 +78,10 @@ bool number_flag(const Args& args, const char* name, uint64_t lo, uint64_t hi,
 
 void apply_flags(const Args& args, RunConfig& cfg, std::vector<std::string>& problems) {
   if (auto v = args.get("brokers")) cfg.brokers = *v;
+  if (auto v = args.get("metrics-host")) cfg.metrics_host = *v;
   if (auto v = args.get("group")) cfg.group = *v;
   number_flag(args, "workers", 1, 1024, cfg.workers, problems);
-  number_flag(args, "metrics-port", 1, 65535, cfg.metrics_port, problems);
+  number_flag(args, "metrics-port", 0, 65535, cfg.metrics_port, problems);
   number_flag(args, "partitions", 1, 10000, cfg.partitions, problems);
   number_flag(args, "payload-limit", 1, uint64_t{1} << 30, cfg.payload_limit, problems);
   number_flag(args, "max-duration", 1, uint64_t{1} << 31, cfg.max_duration_seconds, problems);
@@ -128,7 +133,8 @@ void apply_flags(const Args& args, RunConfig& cfg, std::vector<std::string>& pro
 // How a problem names a pipeline's setting: "run.yaml:7: pipelines[1].definition" or
 // "--definition".
 std::string setting(const PipelineConfig& p, const char* yaml_key, const char* flag) {
-  return p.where == "flags" ? std::string("--") + flag : p.location + p.where + "." + yaml_key;
+  return p.where == "flags" || p.where == "demo" ? std::string("--") + flag
+                                                 : p.location + p.where + "." + yaml_key;
 }
 
 std::optional<std::string> read_definition(const std::string& path) {
@@ -137,11 +143,46 @@ std::optional<std::string> read_definition(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// The execution-log flags are the default of every pipeline without a `logging:` of its own.
+void apply_log_flags(const Args& args, RunConfig& cfg) {
+  for (auto& p : cfg.pipelines) {
+    if (!p.log_level.empty()) continue;
+    p.log_level = args.get("log-level").value_or("");
+    p.log_execution_data = args.has("log-execution-data");
+    p.log_destination = args.get("log-destination").value_or("");
+  }
+}
+
 struct Built {
   std::deque<bytecode::Program> programs;  // stable addresses: pipelines point at them
   vm::TaskRegistry tasks;
   std::vector<kafka::PipelineSpec> specs;
+  std::vector<std::string> log_destinations;  // distinct, as Pipeline::log_destination indexes
 };
+
+// A pipeline's logging settings into its Pipeline; problems to `problems`.
+void build_logging(const PipelineConfig& p, runtime::Pipeline& out, Built& built,
+                   std::vector<std::string>& problems) {
+  auto level = logs::parse_level(p.log_level.empty() ? "OFF" : p.log_level);
+  if (!level) {
+    problems.push_back(setting(p, "logging.level", "log-level") +
+                       ": must be ALL, ERROR, FATAL or OFF, not \"" + p.log_level + "\"");
+    return;
+  }
+  out.log.level = *level;
+  out.log.include_execution_data = p.log_execution_data;
+  if (*level == logs::Level::kOff) return;
+  std::string dest = p.log_destination.empty() ? "stdout" : p.log_destination;
+  if (!(dest == "stdout" || (dest.starts_with("file:") && dest.size() > 5) ||
+        (dest.starts_with("kafka:") && dest.size() > 6))) {
+    problems.push_back(setting(p, "logging.destination", "log-destination") +
+                       ": must be stdout, file:PATH or kafka:TOPIC, not \"" + dest + "\"");
+    return;
+  }
+  auto it = std::find(built.log_destinations.begin(), built.log_destinations.end(), dest);
+  out.log_destination = static_cast<uint32_t>(it - built.log_destinations.begin());
+  if (it == built.log_destinations.end()) built.log_destinations.push_back(dest);
+}
 
 // Checks every pipeline and compiles its definition; every problem goes to `problems`.
 void build_pipelines(const RunConfig& cfg, bool embedded, Built& out,
@@ -214,6 +255,7 @@ void build_pipelines(const RunConfig& cfg, bool embedded, Built& out,
                              : std::filesystem::path(p.definition).stem().stem().string();
     spec.pipeline.limits = limits;
     spec.pipeline.tasks = &out.tasks;
+    build_logging(p, spec.pipeline, out, problems);
     spec.input_topics = p.input_topics;
     spec.output_topic = p.output_topic;
     spec.dlq_topic = p.dlq_topic;
@@ -287,6 +329,7 @@ int run_run(const CommandSpec&, const Args& args) {
         "no pipeline: give --definition, --input-topic, --output-topic and --dlq-topic, or "
         "--config FILE with pipelines");
   }
+  apply_log_flags(args, cfg);
   for (size_t i = 0; i < cfg.kafka.size(); ++i) {
     std::string why = kafka::check_property(cfg.kafka[i].first, cfg.kafka[i].second);
     if (!why.empty()) problems.push_back(cfg.kafka_where[i] + ": " + why);
@@ -298,8 +341,6 @@ int run_run(const CommandSpec&, const Args& args) {
       std::fprintf(stderr, "stepstream run: %s\n", p.c_str());
     return kExitFailure;
   }
-  if (cfg.metrics_port)
-    std::fprintf(stderr, "stepstream run: --metrics-port is not served yet; ignored\n");
   if (!embedded && (cfg.demo_rate || cfg.partitions))
     std::fprintf(stderr,
                  "stepstream run: --demo-rate and --partitions are for the embedded broker; "
@@ -321,6 +362,7 @@ int run_run(const CommandSpec&, const Args& args) {
       std::vector<std::string> topics = p.input_topics;
       topics.push_back(p.output_topic);
       if (!p.dlq_topic.empty()) topics.push_back(p.dlq_topic);
+      if (p.log_destination.starts_with("kafka:")) topics.push_back(p.log_destination.substr(6));
       for (const auto& t : topics) {
         if (!broker->create_topic(t, partitions, error)) {
           std::fprintf(stderr, "stepstream run: embedded broker: %s\n", error.c_str());
@@ -341,10 +383,68 @@ int run_run(const CommandSpec&, const Args& args) {
   options.route_by_key = cfg.route_by.value_or("partition") == "key";
   options.pin_workers = args.has("pin-workers");
 
+  // Metrics count whenever they are served or execution logs need them (for dropped records);
+  // one slot per worker, then one per log writer.
+  std::unique_ptr<metrics::Metrics> metrics;
+  std::vector<std::unique_ptr<logs::LogWriter>> log_writers;
+  if (cfg.metrics_port || !built.log_destinations.empty()) {
+    metrics::Setup setup;
+    for (const auto& s : built.specs) {
+      metrics::StateMachine m{s.pipeline.name, {}};
+      for (uint32_t i = 0; i < s.pipeline.program->states.size(); ++i)
+        m.states.emplace_back(s.pipeline.program->state_name(i));
+      setup.state_machines.push_back(std::move(m));
+    }
+    setup.workers = static_cast<uint32_t>(options.workers);
+    setup.other_threads = static_cast<uint32_t>(built.log_destinations.size());
+    metrics = metrics::Metrics::create(std::move(setup), error);
+    if (!metrics) {
+      std::fprintf(stderr, "stepstream run: metrics: %s\n", error.c_str());
+      return kExitFailure;
+    }
+    options.metrics = metrics.get();
+  }
+  for (size_t d = 0; d < built.log_destinations.size(); ++d) {
+    const std::string& dest = built.log_destinations[d];
+    metrics::Slot& slot = metrics->slot(static_cast<uint32_t>(options.workers + d));
+    std::unique_ptr<logs::Sink> sink;
+    if (dest.starts_with("kafka:")) {
+      kafka::Properties props = options.properties;
+      props.insert(props.begin(), {"bootstrap.servers", options.brokers});
+      sink = kafka::KafkaLogSink::create(props, dest.substr(6), slot, error);
+    } else {
+      sink = logs::StreamSink::open(dest == "stdout" ? "-" : dest.substr(5), error);
+    }
+    if (!sink) {
+      std::fprintf(stderr, "stepstream run: execution logs to %s: %s\n", dest.c_str(),
+                   error.c_str());
+      return kExitFailure;
+    }
+    logs::WriterOptions wo;
+    wo.producers = static_cast<uint32_t>(options.workers);
+    log_writers.push_back(std::make_unique<logs::LogWriter>(std::move(sink), wo, slot));
+    options.log_writers.push_back(log_writers.back().get());
+  }
+
   auto runner = kafka::Runner::create(built.specs, options, error);
   if (!runner) {
     std::fprintf(stderr, "stepstream run: %s\n", error.c_str());
     return kExitFailure;
+  }
+  std::unique_ptr<metrics::HttpServer> http;
+  if (cfg.metrics_port) {
+    metrics::HttpOptions ho;
+    ho.host = cfg.metrics_host.value_or(ho.host);
+    ho.port = static_cast<uint16_t>(*cfg.metrics_port);
+    http = metrics::HttpServer::start(
+        ho, {std::make_shared<metrics::Collector>(*metrics)},
+        [r = runner.get()] { return r->ready(); }, error);
+    if (!http) {
+      std::fprintf(stderr, "stepstream run: --metrics-port: %s\n", error.c_str());
+      return kExitFailure;
+    }
+    std::fprintf(stderr, "stepstream run: metrics on http://%s:%u/metrics (/healthz, /readyz)\n",
+                 ho.host.c_str(), static_cast<unsigned>(http->port()));
   }
   double rate = cfg.demo_rate.value_or(embedded && demo ? kDefaultDemoRate : 0);
   if (embedded && rate > 0) {
@@ -376,7 +476,10 @@ int run_run(const CommandSpec&, const Args& args) {
     rc = runner->run(g_stop, std::ref(status));
   }
   feed.reset();
+  http.reset();  // its /readyz asks the runner
   runner.reset();
+  for (auto& w : log_writers)
+    w->stop();
   return rc == 0 ? kExitOk : rc;
 }
 

@@ -29,7 +29,9 @@ class Loader {
       } else if (key == "workers") {
         set_number(v, key, 1, 1024, out.workers);
       } else if (key == "metrics_port") {
-        set_number(v, key, 1, 65535, out.metrics_port);
+        set_number(v, key, 0, 65535, out.metrics_port);
+      } else if (key == "metrics_host") {
+        set_string(v, key, out.metrics_host);
       } else if (key == "demo_rate") {
         std::string s;
         if (!scalar(v, key, s)) continue;
@@ -62,7 +64,8 @@ class Loader {
         load_pipelines(v, out);
       } else {
         problem(kv.first, key,
-                "unknown setting (known: brokers, group, workers, metrics_port, demo_rate, "
+                "unknown setting (known: brokers, group, workers, metrics_port, metrics_host, "
+                "demo_rate, "
                 "partitions, max_in_flight, route_by, limits, kafka, tasks, pipelines)");
       }
     }
@@ -200,6 +203,25 @@ class Loader {
     }
   }
 
+  // A pipeline's `logging:` map; the values are checked with the flags' (cmd_run).
+  void load_logging(const YAML::Node& v, const std::string& path, PipelineConfig& pc) {
+    if (!v.IsMap())
+      return problem(v, path, "must be a map (level, include_execution_data, destination)");
+    for (const auto& kv : v) {
+      const std::string key = kv.first.Scalar();
+      if (key == "level") {
+        set_string(kv.second, path + ".level", pc.log_level);
+      } else if (key == "include_execution_data") {
+        set_bool(kv.second, path + ".include_execution_data", pc.log_execution_data);
+      } else if (key == "destination") {
+        set_string(kv.second, path + ".destination", pc.log_destination);
+      } else {
+        problem(kv.first, path + "." + key,
+                "unknown setting (known: level, include_execution_data, destination)");
+      }
+    }
+  }
+
   void load_pipelines(const YAML::Node& v, RunConfig& out) {
     if (!v.IsSequence()) return problem(v, "pipelines", "must be a list of pipelines");
     for (size_t i = 0; i < v.size(); ++i) {
@@ -236,10 +258,12 @@ class Loader {
           set_string(f, path, pc.dlq_topic);
         } else if (key == "drop_failures") {
           set_bool(f, path, pc.drop_failures);
+        } else if (key == "logging") {
+          load_logging(f, path, pc);
         } else {
           problem(kv.first, path,
                   "unknown setting (known: name, definition, input_topics, output_topic, "
-                  "dlq_topic, drop_failures)");
+                  "dlq_topic, drop_failures, logging)");
         }
       }
       out.pipelines.push_back(std::move(pc));

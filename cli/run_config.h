@@ -21,6 +21,11 @@ struct PipelineConfig {
   std::string output_topic;
   std::string dlq_topic;
   bool drop_failures = false;  // no dead-letter topic, and failures may be lost: said explicitly
+  // Execution logs, as AWS's LoggingConfiguration: level (ALL, ERROR, FATAL, OFF),
+  // includeExecutionData, and a destination: "stdout", "file:PATH" or "kafka:TOPIC".
+  std::string log_level;  // empty: OFF
+  bool log_execution_data = false;
+  std::string log_destination;  // empty: stdout
 };
 
 // Absent settings keep the defaults of `stepstream run`.
@@ -29,6 +34,7 @@ struct RunConfig {
   std::optional<std::string> group;
   std::optional<uint64_t> workers;
   std::optional<uint64_t> metrics_port;
+  std::optional<std::string> metrics_host;
   std::optional<double> demo_rate;
   std::optional<uint64_t> partitions;  // of the topics the embedded broker creates
   std::optional<uint64_t> payload_limit;

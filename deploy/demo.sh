@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds the release preset and runs the engine on the examples:
 # validate, compile to a Program image, disassemble it, execute it; then the streaming demo
-# (embedded broker, event feed, engine, live status line) until Ctrl-C.
+# (embedded broker, event feed, engine, live status line, /metrics on port 9464) until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh
@@ -27,5 +27,7 @@ printf '%s\n' '{"device":"pump-1","reading":130,"limits":{"warning":80,"critical
   '{"device":"pump-3","reading":"n/a","limits":{"warning":80,"critical":120,"cooldown":5}}' \
   > "$out/readings.jsonl"
 "$bin" exec "$out/device-alerts.ssb" --inputs-file "$out/readings.jsonl" --virtual-time
-echo "== stepstream run: the streaming demo (Ctrl-C to stop)"
-exec "$bin" run
+port="${METRICS_PORT:-9464}"
+echo "== stepstream run --metrics-port $port: the streaming demo (Ctrl-C to stop)"
+echo "   (curl localhost:$port/metrics in another terminal; METRICS_PORT=0 picks a free port)"
+exec "$bin" run --metrics-port "$port"

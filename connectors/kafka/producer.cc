@@ -125,6 +125,15 @@ void Producer::fail(std::string why) {
   failed_.store(true, std::memory_order_release);
 }
 
+bool Producer::connected(int timeout_ms) const {
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk_, 0, nullptr, &md, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return false;
+  bool any = md->broker_cnt > 0;
+  rd_kafka_metadata_destroy(md);
+  return any;
+}
+
 void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto* self = static_cast<Producer*>(opaque);
   auto bits = reinterpret_cast<uintptr_t>(m->_private);
@@ -132,6 +141,7 @@ void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaqu
   auto* slot = reinterpret_cast<runtime::OffsetTracker::Slot*>(bits & ~uintptr_t{1});
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // librdkafka has retried what can be retried; the input stays uncommitted and is replayed.
+    self->undelivered_.fetch_add(1, std::memory_order_relaxed);
     self->fail(std::string("a record to ") + rd_kafka_topic_name(m->rkt) +
                " was not delivered: " + rd_kafka_err2str(m->err));
     return;
@@ -181,6 +191,8 @@ void KafkaSink::write_output(const runtime::Result& r, const Route& route) {
     }
     // The broker cannot take this output (too large for it, say): the event becomes a dead
     // letter, so that it is not lost.
+    if (metrics_ != nullptr)
+      metrics_->dead_letter(e.pipeline, metrics::DeadLetter::kOutputTooLarge);
     scratch_ = "Kafka refused the output record: ";
     scratch_ += rd_kafka_err2str(err);
     std::string cause = scratch_;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/metrics/metrics.h"
 #include "engine/runtime/worker.h"
 
 struct rd_kafka_s;
@@ -45,11 +46,16 @@ class Producer {
   std::string failure() const;
   void fail(std::string why);
 
+  // Whether a broker answers a metadata request within `timeout_ms` (for /readyz).
+  bool connected(int timeout_ms) const;
+
   // Acknowledged records, for status and metrics.
   uint64_t outputs_acked() const { return outputs_acked_.load(std::memory_order_relaxed); }
   uint64_t dead_letters_acked() const {
     return dead_letters_acked_.load(std::memory_order_relaxed);
   }
+  // Records librdkafka gave up on (each also fails the producer).
+  uint64_t undelivered() const { return undelivered_.load(std::memory_order_relaxed); }
 
  private:
   Producer() = default;
@@ -62,6 +68,7 @@ class Producer {
   std::string failure_;
   std::atomic<uint64_t> outputs_acked_{0};
   std::atomic<uint64_t> dead_letters_acked_{0};
+  std::atomic<uint64_t> undelivered_{0};
 };
 
 // Routes a client's log lines to stderr, leaving out librdkafka's warnings that a property of the
@@ -92,6 +99,10 @@ class KafkaSink final : public runtime::Sink {
   // cross threads and was the workers' largest cost).
   void poll() override;
 
+  // The worker's metrics slot (the sink writes on the worker's thread): outputs the broker
+  // refuses become dead letters, counted there.
+  void set_metrics(metrics::Slot* slot) { metrics_ = slot; }
+
   // Dead letters dropped because their pipeline has no dead-letter topic.
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
@@ -104,6 +115,7 @@ class KafkaSink final : public runtime::Sink {
   std::span<const Route> routes_;
   const std::atomic<bool>& give_up_;
   std::string scratch_;
+  metrics::Slot* metrics_ = nullptr;
   std::atomic<uint64_t> dropped_{0};
 };
 

@@ -12,6 +12,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "engine/metrics/kafka_stats.h"
+
 namespace stepstream::kafka {
 
 namespace {
@@ -100,10 +102,18 @@ struct Runner::Impl {
   bool closing = false;
   bool commit_failed = false;
   uint64_t consumed = 0;
+  std::atomic<size_t> assigned{0};    // partitions owned, for ready() on other threads
+  std::atomic<bool> draining{false};  // shutdown has begun: not ready
+  metrics::KafkaStatsParser stats;
 
   ~Impl() {
     for (auto& w : workers)
       w->stop();
+    if (options.metrics != nullptr) {  // the sources point into this runner
+      options.metrics->set_queue_depth_source(nullptr);
+      options.metrics->set_produced_source(nullptr);
+      options.metrics->set_consumer_lag({});
+    }
     release_held_all();
     if (queue != nullptr) rd_kafka_queue_destroy(queue);
     if (rk != nullptr) rd_kafka_destroy(rk);
@@ -130,10 +140,31 @@ struct Runner::Impl {
       routes.push_back(std::move(r));
     }
     if (!create_consumer(common, error)) return false;
+    metrics::Metrics* m = options.metrics;
+    if (m != nullptr && (m->setup().workers != options.workers ||
+                         m->setup().state_machines.size() != pipelines.size())) {
+      error = "the metrics were set up for other workers or pipelines";
+      return false;
+    }
+    if (!options.log_writers.empty() && m == nullptr) {
+      error = "execution logs need metrics, to count the records they drop";
+      return false;
+    }
     for (size_t i = 0; i < options.workers; ++i) {
+      runtime::WorkerHooks hooks;
+      if (m != nullptr) hooks.metrics = &m->slot(static_cast<uint32_t>(i));
+      for (logs::LogWriter* w : options.log_writers)
+        hooks.logs.push_back(w->producer(static_cast<uint32_t>(i)));
       sinks.push_back(std::make_unique<KafkaSink>(*producer, routes, give_up));
-      workers.push_back(std::make_unique<runtime::Worker>(pipelines, *sinks.back(), clock,
-                                                          options.max_in_flight, 0x5eed + i));
+      sinks.back()->set_metrics(hooks.metrics);
+      workers.push_back(std::make_unique<runtime::Worker>(
+          pipelines, *sinks.back(), clock, options.max_in_flight, 0x5eed + i, std::move(hooks)));
+    }
+    if (m != nullptr) {
+      m->set_queue_depth_source(
+          [this](uint32_t w) { return static_cast<int64_t>(workers[w]->in_flight()); });
+      m->set_produced_source(
+          [p = producer.get()] { return p->outputs_acked() + p->dead_letters_acked(); });
     }
     staged.resize(workers.size());
     rd_kafka_topic_partition_list_t* topics =
@@ -163,6 +194,7 @@ struct Runner::Impl {
     };
     for (const auto& [k, v] : kConsumerDefaults)
       set(k, v);
+    if (options.metrics != nullptr) set("statistics.interval.ms", "5000");  // consumer lag
     set("group.id", options.group);
     for (const auto& [k, v] : common)
       set(k, v);
@@ -175,6 +207,7 @@ struct Runner::Impl {
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_rebalance_cb(conf, &Impl::on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf, &Impl::on_commit);
+    if (options.metrics != nullptr) rd_kafka_conf_set_stats_cb(conf, &Impl::on_stats);
     set_log(conf);
     rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (rk == nullptr) {
@@ -385,6 +418,18 @@ struct Runner::Impl {
     static_cast<Impl*>(opaque)->commit_failed = true;
   }
 
+  // librdkafka's statistics, served on the consumer thread: the consumer lag gauge.
+  static int on_stats(rd_kafka_t*, char* json, size_t len, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    metrics::KafkaStatsResult r = self->stats.parse(std::string_view(json, len));
+    if (r.ok()) {
+      self->options.metrics->set_consumer_lag(std::move(r.lags));
+    } else {
+      std::fprintf(stderr, "stepstream run: kafka statistics: %s\n", r.error.c_str());
+    }
+    return 0;  // librdkafka frees `json`
+  }
+
   // Frees revoked partitions whose last events have finished.
   void reap_retired() {
     for (size_t i = 0; i < retired.size();) {
@@ -463,6 +508,7 @@ struct Runner::Impl {
       slots[static_cast<size_t>(tp.partition)] = owned.back().get();
     }
     last_rkt = nullptr;
+    assigned.store(owned.size(), std::memory_order_relaxed);
   }
 
   // Lets go of `parts`: drop held records, finish what is in flight (unless the partitions are
@@ -512,6 +558,7 @@ struct Runner::Impl {
       }
     }
     last_rkt = nullptr;
+    assigned.store(owned.size(), std::memory_order_relaxed);
     reap_retired();
   }
 
@@ -606,6 +653,7 @@ struct Runner::Impl {
   }
 
   int shutdown(const std::function<void(const RunnerStatus&)>& tick) {
+    draining.store(true, std::memory_order_relaxed);
     flush_staged();
     // Stop fetching. Held records were never begun: a later owner (or restart) reads them again.
     rd_kafka_topic_partition_list_t* assignment = nullptr;
@@ -666,6 +714,11 @@ std::unique_ptr<Runner> Runner::create(std::span<const PipelineSpec> pipelines,
   if (impl->options.max_in_flight == 0) impl->options.max_in_flight = 1;
   if (!impl->init(pipelines, error)) return nullptr;
   return std::unique_ptr<Runner>(new Runner(std::move(impl)));
+}
+
+bool Runner::ready() const {
+  return impl_->assigned.load(std::memory_order_relaxed) != 0 &&
+         !impl_->draining.load(std::memory_order_relaxed) && impl_->producer->connected(1000);
 }
 
 int Runner::run(const std::atomic<bool>& stop,

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "connectors/kafka/producer.h"
+#include "engine/logs/writer.h"
+#include "engine/metrics/metrics.h"
 #include "engine/runtime/worker.h"
 
 namespace stepstream::kafka {
@@ -36,6 +38,13 @@ struct RunnerOptions {
   bool pin_workers = false;      // worker i on CPU i
   int commit_interval_ms = 500;
   int drain_timeout_ms = 20000;  // how long rebalances and shutdown wait for in-flight events
+  // Optional, and outliving the Runner. Worker i counts in metrics->slot(i), which needs
+  // metrics->setup().workers == workers and state machines in pipeline order; consumer lag comes
+  // from librdkafka's statistics (statistics.interval.ms, 5 s unless a property says otherwise).
+  metrics::Metrics* metrics = nullptr;
+  // Execution log destinations, indexed by Pipeline::log_destination, each with a producer per
+  // worker; logging needs `metrics` (dropped records are counted there).
+  std::vector<logs::LogWriter*> log_writers;
 };
 
 // Counts since start, read on the consumer thread.
@@ -61,6 +70,9 @@ class Runner {
   // drains, commits and leaves the group. `tick` runs on this thread about once a second.
   // Returns 0, or 3 when a record could not be delivered (its input is left uncommitted).
   int run(const std::atomic<bool>& stop, const std::function<void(const RunnerStatus&)>& tick);
+
+  // For /readyz, from any thread: partitions are assigned and the producer reaches a broker.
+  bool ready() const;
 
  private:
   struct Impl;

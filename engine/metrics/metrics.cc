@@ -35,6 +35,8 @@ std::string_view name(DeadLetter r) {
       return "execution_timed_out";
     case DeadLetter::kInvalidEvent:
       return "invalid_event";
+    case DeadLetter::kInputTooLarge:
+      return "input_too_large";
     case DeadLetter::kOutputTooLarge:
       return "output_too_large";
   }
@@ -107,6 +109,11 @@ void Metrics::set_queue_depth_source(std::function<int64_t(uint32_t worker)> sou
   queue_depth_ = std::move(source);
 }
 
+void Metrics::set_produced_source(std::function<uint64_t()> source) {
+  std::lock_guard lock(mu_);
+  produced_ = std::move(source);
+}
+
 void Metrics::set_consumer_lag(std::vector<PartitionLag> lags) {
   std::lock_guard lock(mu_);
   consumer_lag_ = std::move(lags);
@@ -124,6 +131,7 @@ Snapshot Metrics::snapshot() const {
     for (uint32_t w = 0; w < setup_.workers; ++w)
       s.queue_depth.push_back(queue_depth_(w));
   }
+  if (produced_) s.cells[Layout::kEventsProduced] += produced_();
   s.consumer_lag = consumer_lag_;
   return s;
 }

@@ -29,9 +29,10 @@ enum class DeadLetter : uint8_t {
   kExecutionFailed,    // the execution ended FAILED
   kExecutionTimedOut,  // the execution ended TIMED_OUT
   kInvalidEvent,       // the event was not JSON the engine could run on
+  kInputTooLarge,      // the event was over the payload limit
   kOutputTooLarge,     // the output could not be produced (beyond the topic's message size)
 };
-inline constexpr uint32_t kDeadLetterReasons = 4;
+inline constexpr uint32_t kDeadLetterReasons = 5;
 std::string_view name(DeadLetter r);  // "execution_failed", "execution_timed_out", ...
 
 // Histogram upper bounds in nanoseconds, what callers observe; exposed in seconds. A last, +Inf
@@ -213,6 +214,9 @@ class Metrics {
 
   // Called at each scrape for each worker's queue depth; set before serving.
   void set_queue_depth_source(std::function<int64_t(uint32_t worker)> source);
+  // Called at each scrape for records produced beyond what the slots count: a producer whose
+  // delivery reports come on whichever thread polls it keeps its own count.
+  void set_produced_source(std::function<uint64_t()> source);
   // Replaces the consumer lag series (partitions revoked since the last call disappear).
   void set_consumer_lag(std::vector<PartitionLag> lags);
 
@@ -223,8 +227,9 @@ class Metrics {
   Setup setup_;
   Layout layout_;
   std::vector<Slot> slots_;
-  mutable std::mutex mu_;  // guards the two gauges below; never taken on the data path
+  mutable std::mutex mu_;  // guards the sources below; never taken on the data path
   std::function<int64_t(uint32_t)> queue_depth_;
+  std::function<uint64_t()> produced_;
   std::vector<PartitionLag> consumer_lag_;
 };
 

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "engine/json/write.h"
+#include "engine/logs/record.h"
 
 namespace stepstream::runtime {
 
@@ -27,15 +28,27 @@ size_t execution_name(const Event& e, char* out) {
   return static_cast<size_t>(std::to_chars(out + n, out + 320, e.offset).ptr - out);
 }
 
+metrics::Status metrics_status(vm::Status s) {
+  switch (s) {
+    case vm::Status::kSucceeded:
+      return metrics::Status::kSucceeded;
+    case vm::Status::kTimedOut:
+      return metrics::Status::kTimedOut;
+    default:
+      return metrics::Status::kFailed;
+  }
+}
+
 }  // namespace
 
 Worker::Worker(std::span<const Pipeline> pipelines, Sink& sink, vm::Clock& clock,
-               size_t max_in_flight, uint64_t seed)
+               size_t max_in_flight, uint64_t seed, WorkerHooks hooks)
     : pipelines_(pipelines),
       sink_(sink),
       clock_(clock),
       max_in_flight_(max_in_flight ? max_in_flight : 1),
       random_(seed),
+      hooks_(std::move(hooks)),
       wheel_(clock.now()),
       producer_token_(queue_),
       consumer_token_(queue_),
@@ -79,6 +92,7 @@ void Worker::process(const Event& e) {
   }
   Run& run = *runs_[id];
   run.event = e;
+  if (hooks_.metrics != nullptr) hooks_.metrics->events_consumed();
   run.name_len = execution_name(e, run.name);
   std::string_view name(run.name, run.name_len);
   const Pipeline& p = pipelines_[e.pipeline];
@@ -90,7 +104,7 @@ void Worker::process(const Event& e) {
     cause_.append(" bytes, over the payload limit of ");
     cause_.append(std::to_string(p.limits.payload_bytes));
     cause_.append(" bytes");
-    dead_letter(e, name, "States.DataLimitExceeded", cause_);
+    dead_letter(e, name, "States.DataLimitExceeded", cause_, metrics::DeadLetter::kInputTooLarge);
     idle_runs_.push_back(id);
     return;
   }
@@ -99,7 +113,7 @@ void Worker::process(const Event& e) {
   if (!in.ok()) {
     cause_.assign("the input is not valid JSON: ");
     cause_.append(in.error);
-    dead_letter(e, name, "InvalidExecutionInput", cause_);
+    dead_letter(e, name, "InvalidExecutionInput", cause_, metrics::DeadLetter::kInvalidEvent);
     idle_runs_.push_back(id);
     return;
   }
@@ -107,7 +121,16 @@ void Worker::process(const Event& e) {
   identity.state_machine_name = p.name;
   identity.execution_name = name;
   identity.express = true;
-  if (vms_[e.pipeline]->start(run.exec, in.value, identity) == vm::Status::kWaiting) {
+  if (metrics::Slot* slot = hooks_.metrics) {
+    slot->execution_started(e.pipeline);
+    const bool timed = slot->time_execution();
+    run.watch.slot = slot;
+    run.watch.sm = e.pipeline;
+    run.exec.observe(&run.watch, timed);
+    run.started = timed ? clock_.now() : metrics::kNotTimed;
+  }
+  const bool history = p.log.level != logs::Level::kOff;
+  if (vms_[e.pipeline]->start(run.exec, in.value, identity, history) == vm::Status::kWaiting) {
     wheel_.schedule(id, run.exec.wake_at());
     bump(counters_.parked);
     return;
@@ -130,6 +153,17 @@ void Worker::resume(uint32_t id) {
 void Worker::conclude(uint32_t id) {
   Run& run = *runs_[id];
   const vm::Execution& x = run.exec;
+  const uint32_t sm = run.event.pipeline;
+  if (metrics::Slot* slot = hooks_.metrics) {
+    slot->execution_finished(
+        sm, metrics_status(x.status()),
+        run.started == metrics::kNotTimed ? metrics::kNotTimed : clock_.now() - run.started);
+    if (x.status() == vm::Status::kFailed)
+      slot->dead_letter(sm, metrics::DeadLetter::kExecutionFailed);
+    else if (x.status() == vm::Status::kTimedOut)
+      slot->dead_letter(sm, metrics::DeadLetter::kExecutionTimedOut);
+  }
+  if (pipelines_[sm].log.level != logs::Level::kOff) log(run);
   Result r;
   r.event = &run.event;
   r.execution = std::string_view(run.name, run.name_len);
@@ -150,8 +184,20 @@ void Worker::conclude(uint32_t id) {
   done();
 }
 
+// Hands the execution's history to its pipeline's log destination; never waits.
+void Worker::log(Run& run) {
+  const Pipeline& p = pipelines_[run.event.pipeline];
+  assert(p.log_destination < hooks_.logs.size() && hooks_.metrics != nullptr);
+  const vm::Identity id;  // the region and account the VM gave $$.Execution.Id
+  arn_ = logs::express_execution_arn(id.region, id.account, p.name,
+                                     std::string_view(run.name, run.name_len),
+                                     vms_[run.event.pipeline]->run_id(run.exec));
+  hooks_.logs[p.log_destination].log(p.log, arn_, run.exec.history(), *hooks_.metrics);
+}
+
 void Worker::dead_letter(const Event& e, std::string_view execution, std::string_view error,
-                         std::string_view cause) {
+                         std::string_view cause, metrics::DeadLetter reason) {
+  if (hooks_.metrics != nullptr) hooks_.metrics->dead_letter(e.pipeline, reason);
   Result r;
   r.event = &e;
   r.execution = execution;

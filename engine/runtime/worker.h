@@ -18,6 +18,9 @@
 
 #include "engine/bytecode/program.h"
 #include "engine/json/parse.h"
+#include "engine/logs/level.h"
+#include "engine/logs/writer.h"
+#include "engine/metrics/metrics.h"
 #include "engine/runtime/offset_tracker.h"
 #include "engine/runtime/timer_wheel.h"
 #include "engine/vm/vm.h"
@@ -30,6 +33,10 @@ struct Pipeline {
   const bytecode::Program* program = nullptr;
   vm::Limits limits;  // payload_bytes also bounds the raw event
   const vm::TaskRegistry* tasks = nullptr;
+  // Execution logs as AWS writes them for Express workflows: which records, and to which of the
+  // workers' log destinations (WorkerHooks::logs). Level OFF: none, and no history is kept.
+  logs::LogPolicy log;
+  uint32_t log_destination = 0;
 };
 
 // One input record handed to a worker. It travels through the queue by value; the bytes it views
@@ -80,12 +87,19 @@ struct alignas(64) WorkerCounters {
   std::atomic<uint64_t> parked{0};        // executions parked right now
 };
 
+// What a worker reports to, besides its Sink. Everything is optional.
+struct WorkerHooks {
+  metrics::Slot* metrics = nullptr;  // this worker's own slot; its pipeline index is the label
+  // By Pipeline::log_destination; needs `metrics`, where records dropped are counted.
+  std::vector<logs::LogWriter::Producer> logs;
+};
+
 class Worker {
  public:
   // `pipelines`, `sink` and `clock` outlive the worker. At most `max_in_flight` events are queued
   // or parked at once (the consumer checks full() before push()).
   Worker(std::span<const Pipeline> pipelines, Sink& sink, vm::Clock& clock, size_t max_in_flight,
-         uint64_t seed);
+         uint64_t seed, WorkerHooks hooks = {});
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -115,9 +129,22 @@ class Worker {
  private:
   // An execution, the event it runs and its name: address-stable, because a parked execution
   // keeps views of the name.
+  // Feeds the metrics slot with an execution's state ends and retries.
+  struct Watch final : vm::Observer {
+    void state_ended(uint32_t state, int64_t duration_ns) override {
+      slot->state_ended(sm, state, duration_ns);
+    }
+    void retried(uint32_t) override { slot->task_retry(sm); }
+    metrics::Slot* slot = nullptr;
+    uint32_t sm = 0;
+  };
+  static_assert(vm::Observer::kUntimed == metrics::kNotTimed);
+
   struct Run {
     vm::Execution exec;
     Event event;
+    Watch watch;
+    int64_t started = metrics::kNotTimed;  // when the execution started, if timed
     size_t name_len = 0;
     char name[320];  // "topic/partition/offset": topics have at most 249 characters
   };
@@ -127,7 +154,8 @@ class Worker {
   // Writes the result of a run that is no longer running, and frees the run.
   void conclude(uint32_t run);
   void dead_letter(const Event& e, std::string_view execution, std::string_view error,
-                   std::string_view cause);
+                   std::string_view cause, metrics::DeadLetter reason);
+  void log(Run& run);
   void done() { in_flight_.fetch_sub(1, std::memory_order_release); }
   static void bump(std::atomic<uint64_t>& c) {
     c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -138,6 +166,7 @@ class Worker {
   vm::Clock& clock_;
   const size_t max_in_flight_;
   vm::Random random_;
+  WorkerHooks hooks_;
   std::vector<std::unique_ptr<vm::Vm>> vms_;  // one per pipeline
   json::Parser parser_;
   std::vector<std::unique_ptr<Run>> runs_;  // a run's index is its id in the wheel
@@ -146,6 +175,7 @@ class Worker {
   std::vector<uint32_t> due_;
   std::string out_;
   std::string cause_;
+  std::string arn_;
 
   moodycamel::BlockingConcurrentQueue<Event> queue_;
   moodycamel::ProducerToken producer_token_;

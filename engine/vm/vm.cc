@@ -171,7 +171,8 @@ void Execution::reset() {
   error_.reset();
   cause_.reset();
   status_ = Status::kRunning;
-  flag_ = stop_ = context_valid_ = record_history_ = false;
+  flag_ = stop_ = context_valid_ = record_history_ = timed_ = false;
+  observer_ = nullptr;
   cur_ = base_ = pc_ = state_ = event_id_ = entered_event_ = 0;
   start_time_ = entered_time_ = wake_at_ = deadline_ = 0;
 }
@@ -218,6 +219,11 @@ constexpr std::string_view kExited[] = {
 
 // ---- the context object ---------------------------------------------------------------------
 
+std::string_view Vm::run_id(Execution& x) {
+  if (x.run_id_[0] == 0) random_.uuid(x.run_id_);  // drawn once, on first use
+  return std::string_view(x.run_id_, sizeof x.run_id_);
+}
+
 const Value& Vm::context(Execution& x) {
   if (x.context_valid_) return x.context_;
   json::Arena& a = x.arena_;
@@ -227,10 +233,7 @@ const Value& Vm::context(Execution& x) {
   std::string exec_arn = prefix + (id.express ? ":express:" : ":execution:") +
                          std::string(id.state_machine_name) + ":" + std::string(id.execution_name);
   // An Express execution's ARN ends in a run id of its own after the name.
-  if (id.express) {
-    if (x.run_id_[0] == 0) random_.uuid(x.run_id_);  // drawn once, on first use
-    exec_arn += ":" + std::string(x.run_id_, sizeof x.run_id_);
-  }
+  if (id.express) exec_arn += ":" + std::string(run_id(x));
   json::ObjectBuilder exec(a, 6);
   exec.set("Id", Value::string(a.copy(exec_arn)));
   exec.set("Input", x.input_);
@@ -443,6 +446,7 @@ void Vm::fail(Execution& x, std::optional<std::string_view> error,
 
 // An error no rule of the state handled: the execution fails, or the branch/iteration does.
 void Vm::fail_frame(Execution& x, Text error, Text cause) {
+  state_ended(x);
   if (x.cur_ == 0)
     fail(x, error, cause);
   else
@@ -462,6 +466,7 @@ bool Vm::retry(Execution& x, Text error) {
     if (r.max_delay_seconds != 0) delay = std::min(delay, static_cast<double>(r.max_delay_seconds));
     if (r.jitter_full) delay *= static_cast<double>(random_.next() >> 11) * 0x1.0p-53;
     ++attempts;
+    if (x.observer_ != nullptr) x.observer_->retried(x.state_);
     x.pc_ = st.entry_pc;  // the state runs again on the same input, without a new StateEntered
     stop_frame(x, Frame::Run::kWaiting,
                clock_.now() + static_cast<int64_t>(delay * static_cast<double>(kNanos)));
@@ -563,8 +568,9 @@ void Vm::timed_out(Execution& x) {
 // ---- states ---------------------------------------------------------------------------------
 
 void Vm::enter_state(Execution& x, uint32_t state, const Value& input) {
-  // Only a deadline or the context object ($$.State.EnteredTime) needs the time of entry.
-  int64_t now = x.deadline_ != 0 || uses_context_ ? clock_.now() : 0;
+  // Only a deadline, the context object ($$.State.EnteredTime) or a timed observer needs the
+  // time of entry.
+  int64_t now = x.deadline_ != 0 || uses_context_ || x.timed_ ? clock_.now() : 0;
   if (x.deadline_ != 0 && now >= x.deadline_) {
     timed_out(x);
     return;
@@ -585,6 +591,12 @@ void Vm::enter_state(Execution& x, uint32_t state, const Value& input) {
   x.entered_event_ = x.event_id_;
 }
 
+void Vm::state_ended(Execution& x) {
+  if (x.observer_ == nullptr) return;
+  x.observer_->state_ended(x.state_,
+                           x.timed_ ? clock_.now() - x.entered_time_ : Observer::kUntimed);
+}
+
 // Checks the payload limit and records StateExited; false when the state failed instead.
 bool Vm::exit_state(Execution& x, const Value& output) {
   // Only a state that built something new can have outgrown the limit.
@@ -595,6 +607,7 @@ bool Vm::exit_state(Execution& x, const Value& output) {
               "limit.");
     return false;
   }
+  state_ended(x);
   StateType t = p_.states[x.state_].type;
   if (t == StateType::kFail) return true;
   if (x.record_history_) {
@@ -1151,10 +1164,7 @@ void Vm::run_frame(Execution& x) {
         if (b != bytecode::kNoReg)
           cause = R[b].is_string() ? R[b].as_string() : x.arena_.copy(json::to_string(R[b]));
         // A Fail state has no Retry or Catch of its own: it ends its frame.
-        if (x.cur_ == 0)
-          fail(x, error, cause);
-        else
-          child_done(x, false, Value(), error, cause);
+        fail_frame(x, error, cause);
         return;
       }
       case Op::THROW:

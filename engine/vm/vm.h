@@ -30,6 +30,22 @@ struct Identity {
   bool sync = false;  // started as StartSyncExecution does: its context has no RedriveCount
 };
 
+// Told of each state's end, for per-state metrics; the runtime implements it. Called on the thread
+// that runs the execution, at most once per state entered.
+class Observer {
+ public:
+  static constexpr int64_t kUntimed = INT64_MIN;
+  // A state ended: it exited (to its Next, to a Catch's Next, or ending its frame) or failed with
+  // an error no Catch took. `duration_ns` since it was entered, Retry back-offs included, or
+  // kUntimed when the execution is not timed (Execution::observe).
+  virtual void state_ended(uint32_t state, int64_t duration_ns) = 0;
+  // A Retry rule sent `state` round again.
+  virtual void retried(uint32_t state) = 0;
+
+ protected:
+  ~Observer() = default;
+};
+
 struct Limits {
   size_t payload_bytes = 256 * 1024;  // States.DataLimitExceeded beyond this
   int64_t max_duration_ns = 0;        // a cap beside the definition's TimeoutSeconds; 0: none
@@ -43,8 +59,14 @@ class Execution {
 
   // Where the input, every intermediate value and the output live.
   json::Arena& arena() { return arena_; }
-  // Frees everything for the next execution, keeping capacity.
+  // Frees everything for the next execution, keeping capacity (and forgets the observer).
   void reset();
+  // Between reset() and Vm::start(): tells `observer` of every state's end, with its duration
+  // when `timed` (which costs a clock read per state boundary).
+  void observe(Observer* observer, bool timed) {
+    observer_ = observer;
+    timed_ = timed;
+  }
 
   Status status() const { return status_; }
   const json::Value& output() const { return output_; }
@@ -106,6 +128,8 @@ class Execution {
   bool stop_ = false;  // the current frame cannot go on: run another, or park
   bool context_valid_ = false;
   bool record_history_ = false;
+  bool timed_ = false;  // read the clock at each state's entry, for the observer
+  Observer* observer_ = nullptr;
   // The current frame, live (saved into frames_ when another frame runs).
   uint32_t cur_ = 0, base_ = 0;
   uint32_t pc_ = 0;
@@ -135,6 +159,9 @@ class Vm {
   Status finish(Execution& exec);
 
   const bytecode::Program& program() const { return p_; }
+  // An Express execution's run id, the last part of its ARN (drawn on first use: the same one
+  // $$.Execution.Id shows).
+  std::string_view run_id(Execution& exec);
 
  private:
   using Frame = Execution::Frame;
@@ -152,6 +179,7 @@ class Vm {
 
   void enter_state(Execution& x, uint32_t state, const json::Value& input);
   bool exit_state(Execution& x, const json::Value& output);
+  void state_ended(Execution& x);
   void succeed(Execution& x, const json::Value& output);
   void fail(Execution& x, std::optional<std::string_view> error,
             std::optional<std::string_view> cause);

@@ -31,6 +31,8 @@ TEST(RunConfig, ReadsEverySetting) {
 brokers: ${KAFKA}
 group: ingest-${ZONE:-eu}
 workers: 4
+metrics_port: 0
+metrics_host: 127.0.0.1
 route_by: key
 max_in_flight: 1000
 limits: {payload_bytes: 4096, max_duration_seconds: 60}
@@ -45,6 +47,7 @@ pipelines:
     input_topics: [t1, t2]
     output_topic: t-out
     dlq_topic: t-dlq
+    logging: {level: ALL, include_execution_data: true, destination: "kafka:logs"}
   - definition: other.asl.json
     input_topic: o
     output_topic: o-out
@@ -67,6 +70,12 @@ pipelines:
   EXPECT_EQ(cfg.pipelines[0].name, "telemetry");
   EXPECT_EQ(cfg.pipelines[0].input_topics, (std::vector<std::string>{"t1", "t2"}));
   EXPECT_EQ(cfg.pipelines[0].dlq_topic, "t-dlq");
+  EXPECT_EQ(cfg.pipelines[0].log_level, "ALL");
+  EXPECT_TRUE(cfg.pipelines[0].log_execution_data);
+  EXPECT_EQ(cfg.pipelines[0].log_destination, "kafka:logs");
+  EXPECT_EQ(cfg.pipelines[1].log_level, "") << "OFF unless said";
+  EXPECT_EQ(cfg.metrics_port, 0u);
+  EXPECT_EQ(cfg.metrics_host, "127.0.0.1");
   EXPECT_EQ(cfg.pipelines[1].input_topics, std::vector<std::string>{"o"});
   EXPECT_TRUE(cfg.pipelines[1].drop_failures);
 }
@@ -83,6 +92,7 @@ pipelines:
   - input_topics: in
     drop_failures: maybe
     retries: 3
+    logging: {level: ALL, colour: red}
 )",
                      cfg, problems));
   std::vector<std::string> want = {
@@ -92,6 +102,7 @@ pipelines:
       "run.yaml:6: pipelines[0].output_topic: must be a single value",
       "run.yaml:8: pipelines[1].drop_failures: must be true or false, not \"maybe\"",
       "run.yaml:9: pipelines[1].retries: unknown setting",
+      "run.yaml:10: pipelines[1].logging.colour: unknown setting",
   };
   ASSERT_EQ(problems.size(), want.size()) << ::testing::PrintToString(problems);
   for (size_t i = 0; i < want.size(); ++i)
@@ -146,6 +157,7 @@ TEST(RunCommand, ReportsEveryProblemOfAConfigAtOnce) {
       "    input_topics: [a]\n"
       "    output_topic: out\n"
       "    dlq_topic: dlq\n"
+      "    logging: {level: SOME}\n"
       "  - definition: /nonexistent/x.asl.json\n"
       "    input_topics: [a]\n"
       "    output_topic: a\n",
@@ -155,13 +167,34 @@ TEST(RunCommand, ReportsEveryProblemOfAConfigAtOnce) {
   EXPECT_EQ(r.status, 1);
   for (const std::string want : {
            ":2: kafka.no.such.property: No such configuration property",
-           ":8: pipelines[1].definition: cannot read /nonexistent/x.asl.json",
-           ":8: pipelines[1].input_topics: topic a feeds another pipeline already",
-           ":8: pipelines[1].output_topic: a is an input topic",
-           ":8: pipelines[1].dlq_topic: missing",
+           ":4: pipelines[0].logging.level: must be ALL, ERROR, FATAL or OFF, not \"SOME\"",
+           ":9: pipelines[1].definition: cannot read /nonexistent/x.asl.json",
+           ":9: pipelines[1].input_topics: topic a feeds another pipeline already",
+           ":9: pipelines[1].output_topic: a is an input topic",
+           ":9: pipelines[1].dlq_topic: missing",
        })
     EXPECT_NE(r.out.find("stepstream run: " + file + want), std::string::npos) << want << "\n"
                                                                                << r.out;
+}
+
+TEST(RunCommand, BadObservabilitySettingsAreProblemsThatNameTheFlag) {
+  const std::string pipeline = "--brokers 127.0.0.1:1 --definition " STEPSTREAM_SOURCE_DIR
+                               "/examples/iot-telemetry.asl.json --input-topic in "
+                               "--output-topic out --dlq-topic dlq ";
+  auto r = run(pipeline + "--log-level VERBOSE --metrics-port 70000");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--log-level: must be ALL, ERROR, FATAL or OFF, not \"VERBOSE\""),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("--metrics-port: must be a whole number from 0 to 65535"),
+            std::string::npos)
+      << r.out;
+  r = run(pipeline + "--log-level ALL --log-destination syslog");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--log-destination: must be stdout, file:PATH or kafka:TOPIC, not "
+                       "\"syslog\""),
+            std::string::npos)
+      << r.out;
 }
 
 TEST(RunCommand, DefinitionProblemsNameThePipelineAndPointer) {

@@ -4,10 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "engine/compile/build.h"
+#include "engine/logs/sink.h"
 
 namespace {
 
@@ -66,8 +70,12 @@ class WorkerTest : public ::testing::Test {
     pipeline_.name = "tagger";
     pipeline_.program = &program_;
     pipeline_.limits.payload_bytes = 100;
+    make_worker({});
+  }
+
+  void make_worker(runtime::WorkerHooks hooks) {
     worker_ = std::make_unique<Worker>(std::span<const runtime::Pipeline>(&pipeline_, 1), sink_,
-                                       clock_, 4, 1);
+                                       clock_, 4, 1, std::move(hooks));
   }
 
   void push(int64_t offset, const std::string& payload) {
@@ -183,6 +191,110 @@ TEST_F(WorkerTest, AbandonGivesUpParkedAndQueuedEventsUnfinished) {
   EXPECT_EQ(sink_.abandoned, (std::vector<int64_t>{1, 0}));
   EXPECT_EQ(worker_->in_flight(), 0u);
   EXPECT_EQ(tracker_.advance(), 0) << "abandoned offsets are never committed";
+}
+
+// The same worker with metrics (every execution timed) and execution logs at level ERROR to a
+// file: what it counts and logs for successes, a failure, bad events and a parked execution.
+class ObservedWorkerTest : public WorkerTest {
+ protected:
+  ObservedWorkerTest() {
+    metrics::Setup setup;
+    metrics::StateMachine sm{"tagger", {}};
+    for (uint32_t i = 0; i < program_.states.size(); ++i)
+      sm.states.emplace_back(program_.state_name(i));
+    setup.state_machines.push_back(sm);
+    setup.workers = 1;
+    setup.other_threads = 1;  // the log writer's
+    setup.time_one_in = 1;
+    std::string error;
+    metrics_ = metrics::Metrics::create(setup, error);
+    EXPECT_NE(metrics_, nullptr) << error;
+    log_file_ = ::testing::TempDir() + "worker-log-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".jsonl";
+    std::remove(log_file_.c_str());
+    auto sink = logs::StreamSink::open(log_file_, error);
+    EXPECT_NE(sink, nullptr) << error;
+    writer_ = std::make_unique<logs::LogWriter>(std::move(sink), logs::WriterOptions{},
+                                                metrics_->slot(1));
+    pipeline_.log = {logs::Level::kError, false};
+    runtime::WorkerHooks hooks;
+    hooks.metrics = &metrics_->slot(0);
+    hooks.logs.push_back(writer_->producer(0));
+    make_worker(std::move(hooks));
+  }
+  ~ObservedWorkerTest() override { std::remove(log_file_.c_str()); }
+
+  uint64_t cell(uint32_t c) const { return metrics_->snapshot().cells[c]; }
+  uint32_t state(std::string_view name) const {
+    for (uint32_t i = 0; i < program_.states.size(); ++i)
+      if (program_.state_name(i) == name) return i;
+    ADD_FAILURE() << "no state " << name;
+    return 0;
+  }
+  std::vector<std::string> log_lines() {
+    worker_.reset();  // its log producer goes before the writer stops
+    writer_->stop();
+    std::ifstream in(log_file_);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);)
+      lines.push_back(line);
+    return lines;
+  }
+
+  std::unique_ptr<metrics::Metrics> metrics_;
+  std::string log_file_;
+  std::unique_ptr<logs::LogWriter> writer_;
+};
+
+TEST_F(ObservedWorkerTest, CountsExecutionsStatesAndDeadLettersByReason) {
+  push(0, R"({"kind":"ok","n":0})");
+  push(1, R"({"kind":"bad"})");
+  push(2, "not json");
+  push(3, R"({"kind":")" + std::string(200, 'x') + R"("})");
+  worker_->step(0);
+  push(4, R"({"kind":"slow","n":4})");
+  worker_->step(0);
+  clock_.advance_to(kStart + 2'000'000'000);
+  worker_->step(0);
+  ASSERT_EQ(sink_.written.size(), 5u);
+
+  const metrics::Layout& l = metrics_->layout();
+  using metrics::DeadLetter;
+  using metrics::Status;
+  EXPECT_EQ(cell(metrics::Layout::kEventsConsumed), 5u);
+  EXPECT_EQ(cell(l.started(0)), 3u) << "a bad event starts no execution";
+  EXPECT_EQ(cell(l.finished(0, Status::kSucceeded)), 2u);
+  EXPECT_EQ(cell(l.finished(0, Status::kFailed)), 1u);
+  EXPECT_EQ(cell(l.dead_letters(0, DeadLetter::kExecutionFailed)), 1u);
+  EXPECT_EQ(cell(l.dead_letters(0, DeadLetter::kInvalidEvent)), 1u);
+  EXPECT_EQ(cell(l.dead_letters(0, DeadLetter::kInputTooLarge)), 1u);
+  EXPECT_EQ(cell(l.transitions(0, state("Route"))), 3u);
+  EXPECT_EQ(cell(l.transitions(0, state("Tag"))), 2u);
+  EXPECT_EQ(cell(l.transitions(0, state("Hold"))), 1u);
+  EXPECT_EQ(cell(l.transitions(0, state("Reject"))), 1u);
+  // Hold's histogram: one observation of exactly the two virtual seconds it waited, in the
+  // bucket whose bound is 10 s, and the sum in nanoseconds after the buckets.
+  const uint32_t hold = l.state_histogram(0, state("Hold"));
+  EXPECT_EQ(cell(hold + metrics::bucket_of(metrics::kStateBucketsNs, 2'000'000'000)), 1u);
+  EXPECT_EQ(cell(hold + metrics::kStateBucketsNs.size() + 1), 2'000'000'000u);
+  const uint32_t exec = l.execution_histogram(0);
+  EXPECT_EQ(cell(exec + metrics::kExecutionBucketsNs.size() + 1), 2'000'000'000u)
+      << "only the slow execution took virtual time";
+}
+
+TEST_F(ObservedWorkerTest, LogsAtErrorOnlyTheFailedExecutionsEvents) {
+  push(0, R"({"kind":"ok","n":0})");
+  push(1, R"({"kind":"bad"})");
+  worker_->step(0);
+  std::vector<std::string> lines = log_lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find(R"("type":"FailStateEntered")"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(R"("type":"ExecutionFailed")"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find(R"("error":"Event.Bad")"), std::string::npos) << lines[1];
+  for (const auto& line : lines)
+    EXPECT_NE(line.find(":express:tagger:in/3/1:"), std::string::npos)
+        << "the execution's ARN names the machine and the execution: " << line;
+  EXPECT_EQ(cell(metrics::Layout::kLogRecordsDropped), 0u);
 }
 
 }  // namespace

@@ -184,5 +184,78 @@ TEST(VmAsyncTask, MapIterationsOverlapUpToMaxConcurrency) {
   EXPECT_EQ(m.output(), R"(["a","b","c"])");
 }
 
+// ---- the observer: one state_ended per state entered, with its duration; one retried per retry
+
+struct Observed final : vm::Observer {
+  struct End {
+    std::string state;
+    int64_t duration;
+  };
+  const bytecode::Program* program = nullptr;
+  std::vector<End> ends;
+  std::vector<std::string> retries;
+  void state_ended(uint32_t state, int64_t duration_ns) override {
+    ends.push_back({std::string(program->state_name(state)), duration_ns});
+  }
+  void retried(uint32_t state) override { retries.emplace_back(program->state_name(state)); }
+};
+
+TEST(VmObserver, RetriedStateEndsOnceWithItsBackoffsAndTheCatchTargetEndsToo) {
+  Machine m(
+      R"({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F",
+           "Retry":[{"ErrorEquals":["E"],"IntervalSeconds":2,"BackoffRate":1.5,"MaxAttempts":3,
+                     "MaxDelaySeconds":3}],
+           "Catch":[{"ErrorEquals":["States.ALL"],"Next":"GiveUp"}],"End":true},
+      "GiveUp":{"Type":"Fail","Error":"Gave.Up"}}})",
+      vm::TaskRegistry::builtin("fail:E"));
+  Observed o;
+  o.program = &m.program;
+  m.exec.observe(&o, true);
+  m.start("{}");
+  m.machine->finish(m.exec);
+  EXPECT_EQ(m.exec.error().value_or(""), "Gave.Up");
+  EXPECT_EQ(o.retries, (std::vector<std::string>{"T", "T", "T"}));
+  ASSERT_EQ(o.ends.size(), 2u);
+  EXPECT_EQ(o.ends[0].state, "T");
+  EXPECT_EQ(o.ends[0].duration, 8 * kSecond) << "2 s + 3 s + 3 s of back-off, on the virtual clock";
+  EXPECT_EQ(o.ends[1].state, "GiveUp");
+  EXPECT_EQ(o.ends[1].duration, 0);
+}
+
+TEST(VmObserver, BranchStatesEndInsideTheirParallelAndUntimedMeansNoDuration) {
+  Machine m(
+      R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
+        {"StartAt":"B","States":{"B":{"Type":"Pass","Next":"B2"},"B2":{"Type":"Succeed"}}}]}}})",
+      vm::TaskRegistry::builtin("echo"));
+  Observed o;
+  o.program = &m.program;
+  m.exec.observe(&o, false);
+  EXPECT_EQ(m.start("{}"), vm::Status::kSucceeded);
+  std::vector<std::string> names;
+  for (const auto& e : o.ends) {
+    names.push_back(e.state);
+    EXPECT_EQ(e.duration, vm::Observer::kUntimed);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"A", "B", "B2", "P"}));
+  EXPECT_TRUE(o.retries.empty());
+}
+
+TEST(VmObserver, AnUncaughtErrorEndsItsStateAndResetForgetsTheObserver) {
+  Machine m(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F","End":true}}})",
+      vm::TaskRegistry::builtin("fail:Boom"));
+  Observed o;
+  o.program = &m.program;
+  m.exec.observe(&o, true);
+  EXPECT_EQ(m.start("{}"), vm::Status::kFailed);
+  ASSERT_EQ(o.ends.size(), 1u);
+  EXPECT_EQ(o.ends[0].state, "T");
+  m.exec.reset();
+  EXPECT_EQ(m.start("{}"), vm::Status::kFailed);
+  EXPECT_EQ(o.ends.size(), 1u) << "reset() drops the observer";
+}
+
 }  // namespace
 }  // namespace stepstream
