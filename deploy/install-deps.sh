@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs, from Debian's packages, whatever stepstream needs to build, test and benchmark.
-# Idempotent: when everything is present it only runs dpkg-query and exits in well under a second.
+# Installs, from Debian's packages, whatever stepstream needs to build, test and benchmark, and the
+# kafka tests' kafkajs client from the npm registry (pinned by tests/kafka/js/package-lock.json).
+# Idempotent: when everything is present it only runs dpkg-query and cmp and exits in well under a
+# second.
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
 
 # Build and test dependencies. Each is named in CMakeLists.txt's error message when it is missing.
 packages=(
@@ -20,13 +23,25 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-if ((${#missing[@]} == 0)); then
-  exit 0
+# node and npm, for the kafka tests' kafkajs client, by command rather than by package: a machine
+# may have them from elsewhere (nodesource's nodejs bundles npm and conflicts with Debian's npm).
+if ! command -v node >/dev/null; then missing+=(nodejs); fi
+if ! command -v npm >/dev/null; then missing+=(npm); fi
+
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo=()
+  if ((EUID != 0)); then sudo=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
-sudo=()
-if ((EUID != 0)); then sudo=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# kafkajs, exactly as package-lock.json pins it. The copy of the lock file left in node_modules
+# says what is installed there, so an up-to-date tree needs no npm (nor a network).
+js="$root/tests/kafka/js"
+if ! cmp -s "$js/package-lock.json" "$js/node_modules/.stepstream-installed-lock.json"; then
+  echo "install-deps: npm ci in tests/kafka/js" >&2
+  (cd "$js" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+  cp "$js/package-lock.json" "$js/node_modules/.stepstream-installed-lock.json"
+fi

@@ -1,17 +1,21 @@
 // `stepstream run` against a standalone `stepstream broker`: every input is accounted for in the
 // output or dead-letter topic — with poison messages, after kill -9 and a restart, and when one
-// of two engines in a group dies — and outside clients (kcat) feed and read it.
+// of two engines in a group dies — and outside clients (kcat; kafkajs, a client that is not
+// librdkafka) feed and read it.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "tests/kafka/client.h"
+#include "tests/kafka/observed_engine.h"
 #include "tests/kafka/process.h"
 
 namespace {
@@ -20,8 +24,6 @@ using namespace stepstream::testing_support;
 using std::chrono::seconds;
 
 constexpr int kPartitions = 4;
-const std::string kDefinition =
-    std::string(STEPSTREAM_SOURCE_DIR) + "/tests/kafka/cases/flaky-device.asl.json";
 
 std::string event(int i, const char* type = "ok") {
   return "{\"seq\":" + std::to_string(i) + ",\"device_id\":\"dev-" + std::to_string(i % 37) +
@@ -48,32 +50,9 @@ struct Cluster {
 
 std::unique_ptr<Process> start_engine(const Cluster& s, const std::string& name,
                                       std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv = {STEPSTREAM_BINARY,
-                                   "run",
-                                   "--brokers",
-                                   s.brokers(),
-                                   "--definition",
-                                   kDefinition,
-                                   "--input-topic",
-                                   "in",
-                                   "--output-topic",
-                                   "out",
-                                   "--dlq-topic",
-                                   "dlq",
-                                   "--group",
-                                   "engines",
-                                   "--workers",
-                                   "2",
-                                   "-X",
-                                   "session.timeout.ms=6000",
-                                   "-X",
-                                   "heartbeat.interval.ms=500",
-                                   "--payload-limit",
-                                   "1024",
-                                   "--status-interval",
-                                   "0"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  return std::make_unique<Process>(argv, s.dir.file(name + ".out"), s.dir.file(name + ".err"));
+  extra.insert(extra.begin(), {"-X", "heartbeat.interval.ms=500", "--payload-limit", "1024"});
+  return std::make_unique<Process>(run_argv(s.brokers(), "engines", extra),
+                                   s.dir.file(name + ".out"), s.dir.file(name + ".err"));
 }
 
 using Position = std::pair<int32_t, int64_t>;
@@ -282,6 +261,186 @@ TEST(Run, ConsumesWhatKcatProducesAndKcatReadsTheOutputs) {
   EXPECT_NE(text.find("stepstream.status=SUCCEEDED"), std::string::npos);
   EXPECT_NE(text.find("|{\"seq\":5,\"device\":\"dev-5\"}"), std::string::npos);
   engine->signal(SIGINT);
+  EXPECT_EQ(engine->wait(seconds(30)), 0) << engine->err();
+}
+
+// The kafkajs scripts (produce.mjs, consume.mjs) and their node_modules, which
+// deploy/install-deps.sh installs.
+const std::string kJsDir = std::string(STEPSTREAM_SOURCE_DIR) + "/tests/kafka/js";
+
+// Why the kafkajs scripts cannot run, or "" when they can. A missing tool fails the test rather
+// than skipping it: install-deps.sh installs both, so a skip would only hide a broken setup.
+std::string kafkajs_missing() {
+  if (shell("command -v node > /dev/null") != 0) return "node is not on PATH";
+  if (!std::filesystem::exists(kJsDir + "/node_modules/kafkajs/package.json"))
+    return "kafkajs is not installed in " + kJsDir + "/node_modules";
+  return "";
+}
+
+std::string from_hex(const std::string& hex) {
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return bytes;
+}
+
+// Topic order: by partition, then offset.
+bool earlier(const Record& x, const Record& y) {
+  return std::tie(x.partition, x.offset) < std::tie(y.partition, y.offset);
+}
+
+// The fields of each line of a script's tab-separated report.
+std::vector<std::vector<std::string>> tab_separated(const std::string& text) {
+  std::vector<std::vector<std::string>> lines;
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    std::vector<std::string>& fields = lines.emplace_back();
+    size_t a = start;
+    for (size_t tab; (tab = text.find('\t', a)) < end; a = tab + 1)
+      fields.push_back(text.substr(a, tab - a));
+    fields.push_back(text.substr(a, end - a));
+  }
+  return lines;
+}
+
+// produce.mjs's report, one line per record: partition, offset, kind, key, value as hex.
+std::vector<std::pair<std::string, Record>> parse_produced(const std::string& text) {
+  std::vector<std::pair<std::string, Record>> produced;
+  for (const auto& fields : tab_separated(text)) {
+    if (fields.size() != 5) continue;
+    Record r;
+    r.partition = std::stoi(fields[0]);
+    r.offset = std::stoll(fields[1]);
+    r.key = fields[3];
+    r.value = from_hex(fields[4]);
+    produced.emplace_back(fields[2], std::move(r));
+  }
+  return produced;
+}
+
+// `topic` as kafkajs reads it (consume.mjs), sorted by position; empty, with the reason in
+// `error`, when it could not read `count` records.
+std::vector<Record> read_with_kafkajs(const TempDir& dir, const std::string& brokers,
+                                      const std::string& topic, size_t count, std::string& error) {
+  const std::string out = dir.file("kafkajs-" + topic + ".tsv");
+  const std::string err = dir.file("kafkajs-" + topic + ".err");
+  if (shell("node " + kJsDir + "/consume.mjs --brokers " + brokers + " --topic " + topic +
+            " --count " + std::to_string(count) + " > " + out + " 2> " + err) != 0) {
+    error = read_text(err);
+    return {};
+  }
+  std::vector<Record> records;
+  // partition, offset, key, headers as name=hex(value) joined by commas, value as hex.
+  for (const auto& fields : tab_separated(read_text(out))) {
+    if (fields.size() != 5) continue;
+    Record r;
+    r.partition = std::stoi(fields[0]);
+    r.offset = std::stoll(fields[1]);
+    r.key = fields[2];
+    for (size_t a = 0; a < fields[3].size();) {
+      size_t comma = std::min(fields[3].find(',', a), fields[3].size());
+      size_t eq = fields[3].find('=', a);
+      r.headers[fields[3].substr(a, eq - a)] = from_hex(fields[3].substr(eq + 1, comma - eq - 1));
+      a = comma + 1;
+    }
+    r.value = from_hex(fields[4]);
+    records.push_back(std::move(r));
+  }
+  std::sort(records.begin(), records.end(), earlier);
+  return records;
+}
+
+TEST(Run, ConsumesWhatKafkaJsProducesAndKafkaJsReadsTheOutputs) {
+  const std::string missing = kafkajs_missing();
+  ASSERT_EQ(missing, "") << "run deploy/install-deps.sh, which installs node and runs npm ci in "
+                         << kJsDir;
+  Cluster s;
+  // Started first, so the events arrive while the engine is already consuming.
+  auto engine = start_engine(s, "engine");
+  constexpr int kEvents = 500;
+  constexpr int kPoison = 10;  // two of each of produce.mjs's five poison kinds
+  ASSERT_EQ(
+      shell("node " + kJsDir + "/produce.mjs --brokers " + s.brokers() + " --topic in --count " +
+            std::to_string(kEvents) + " --poison " + std::to_string(kPoison) + " > " +
+            s.dir.file("produced.tsv") + " 2> " + s.dir.file("produce.err")),
+      0)
+      << read_text(s.dir.file("produce.err"));
+  const auto produced = parse_produced(read_text(s.dir.file("produced.tsv")));
+  ASSERT_EQ(produced.size(), static_cast<size_t>(kEvents + kPoison))
+      << read_text(s.dir.file("produce.err"));
+
+  // What the engine must do with each poison kind.
+  const std::map<std::string, std::string> expected_error = {
+      {"not-json", "InvalidExecutionInput"},   {"truncated", "InvalidExecutionInput"},
+      {"binary", "InvalidExecutionInput"},     {"fail", "Device.Broken"},
+      {"too-big", "States.DataLimitExceeded"},
+  };
+  std::vector<Record> inputs;
+  std::map<Position, std::string> kind_at;
+  for (const auto& [kind, r] : produced) {
+    inputs.push_back(r);
+    kind_at[{r.partition, r.offset}] = kind;
+  }
+  ASSERT_EQ(kind_at.size(), inputs.size()) << "produce.mjs reported one position twice";
+
+  TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
+  Accounting acc;
+  ASSERT_TRUE(wait_for_all(inputs, acc, out, dlq, seconds(90)))
+      << acc.missing(inputs) << " of kafkajs's " << inputs.size() << " inputs unaccounted for\n"
+      << engine->err();
+  EXPECT_EQ(acc.duplicates(), 0u) << "no crash, so no duplicates";
+  ASSERT_EQ(out.records().size(), static_cast<size_t>(kEvents));
+  ASSERT_EQ(dlq.records().size(), static_cast<size_t>(kPoison));
+
+  std::map<Position, const Record*> by_position;
+  for (const Record& r : inputs)
+    by_position[{r.partition, r.offset}] = &r;
+  for (const Record& o : out.records()) {
+    const std::string& name = o.headers.at("stepstream.execution");
+    size_t a = name.find('/'), b = name.rfind('/');
+    Position pos = {std::stoi(name.substr(a + 1, b - a - 1)), std::stoll(name.substr(b + 1))};
+    EXPECT_EQ(kind_at.at(pos), "event") << "only events succeed: " << name;
+    const Record& in = *by_position.at(pos);
+    EXPECT_EQ(o.headers.at("stepstream.status"), "SUCCEEDED");
+    EXPECT_EQ(o.key, in.key) << "the output keeps the input's key";
+    std::string seq = in.value.substr(7, in.value.find(',') - 7);
+    EXPECT_EQ(o.value, "{\"seq\":" + seq + ",\"device\":\"" + in.key + "\"}");
+  }
+  std::map<std::string, int> poison_seen;
+  for (const Record& d : dlq.records()) {
+    Position pos = {std::stoi(d.headers.at("stepstream.source-partition")),
+                    std::stoll(d.headers.at("stepstream.source-offset"))};
+    const Record& in = *by_position.at(pos);
+    const std::string& kind = kind_at.at(pos);
+    ++poison_seen[kind];
+    ASSERT_EQ(expected_error.count(kind), 1u) << "an event was dead-lettered: " << in.value << "\n"
+                                              << d.headers.at("stepstream.cause");
+    EXPECT_EQ(d.value, in.value) << kind << ": the dead letter is the input, byte for byte";
+    EXPECT_EQ(d.key, in.key);
+    EXPECT_EQ(d.headers.at("stepstream.error"), expected_error.at(kind)) << kind;
+    EXPECT_EQ(d.headers.at("test.producer"), "kafkajs") << "the input's headers are kept";
+    EXPECT_EQ(d.headers.at("stepstream.source-topic"), "in");
+  }
+  for (const auto& [kind, error] : expected_error)
+    EXPECT_EQ(poison_seen[kind], 2) << kind;
+
+  // kafkajs reads both topics as librdkafka does: the same records, byte for byte, headers too.
+  for (TopicReader* reader : {&out, &dlq}) {
+    const std::string topic = reader == &out ? "out" : "dlq";
+    std::vector<Record> ours = reader->records();
+    std::sort(ours.begin(), ours.end(), earlier);
+    std::string error;
+    std::vector<Record> theirs = read_with_kafkajs(s.dir, s.brokers(), topic, ours.size(), error);
+    ASSERT_EQ(theirs.size(), ours.size()) << topic << ": " << error;
+    for (size_t i = 0; i < ours.size(); ++i) {
+      EXPECT_EQ(std::tie(theirs[i].partition, theirs[i].offset, theirs[i].key, theirs[i].value),
+                std::tie(ours[i].partition, ours[i].offset, ours[i].key, ours[i].value))
+          << topic << " record " << i;
+      EXPECT_EQ(theirs[i].headers, ours[i].headers) << topic << " record " << i;
+    }
+  }
+
+  engine->signal(SIGTERM);
   EXPECT_EQ(engine->wait(seconds(30)), 0) << engine->err();
 }
 
