@@ -53,8 +53,10 @@ Worker::Worker(std::span<const Pipeline> pipelines, Sink& sink, vm::Clock& clock
       producer_token_(queue_),
       consumer_token_(queue_),
       batch_(kBatch) {
-  for (const Pipeline& p : pipelines_)
+  for (const Pipeline& p : pipelines_) {
     vms_.push_back(std::make_unique<vm::Vm>(*p.program, clock_, random_, p.limits, p.tasks));
+    log_filters_.emplace_back(p.log.level);
+  }
   out_.reserve(4096);
 }
 
@@ -130,6 +132,8 @@ void Worker::process(const Event& e) {
     run.started = timed ? clock_.now() : metrics::kNotTimed;
   }
   const bool history = p.log.level != logs::Level::kOff;
+  if (history && p.log.level != logs::Level::kAll)
+    run.exec.keep_history_only(&log_filters_[e.pipeline]);
   if (vms_[e.pipeline]->start(run.exec, in.value, identity, history) == vm::Status::kWaiting) {
     wheel_.schedule(id, run.exec.wake_at());
     bump(counters_.parked);

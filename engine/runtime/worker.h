@@ -140,6 +140,14 @@ class Worker {
   };
   static_assert(vm::Observer::kUntimed == metrics::kNotTimed);
 
+  // Keeps the history events a log level logs, so that ERROR and FATAL logging serializes only
+  // what it writes.
+  struct LevelFilter final : vm::HistoryFilter {
+    explicit LevelFilter(logs::Level l) : level(l) {}
+    bool keeps(std::string_view type) const override { return logs::logs_event(level, type); }
+    logs::Level level;
+  };
+
   struct Run {
     vm::Execution exec;
     Event event;
@@ -168,6 +176,7 @@ class Worker {
   vm::Random random_;
   WorkerHooks hooks_;
   std::vector<std::unique_ptr<vm::Vm>> vms_;  // one per pipeline
+  std::vector<LevelFilter> log_filters_;      // one per pipeline
   json::Parser parser_;
   std::vector<std::unique_ptr<Run>> runs_;  // a run's index is its id in the wheel
   std::vector<uint32_t> idle_runs_;

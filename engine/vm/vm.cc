@@ -173,6 +173,7 @@ void Execution::reset() {
   status_ = Status::kRunning;
   flag_ = stop_ = context_valid_ = record_history_ = timed_ = false;
   observer_ = nullptr;
+  history_filter_ = nullptr;
   cur_ = base_ = pc_ = state_ = event_id_ = entered_event_ = 0;
   start_time_ = entered_time_ = wake_at_ = deadline_ = 0;
 }
@@ -182,7 +183,7 @@ void Execution::reset() {
 void Vm::event(Execution& x, std::string_view type, std::string_view details_key,
                const Value& details) {
   uint32_t id = ++x.event_id_;
-  if (!x.record_history_) return;
+  if (!keeps(x, type)) return;
   // AWS links a state's first StateEntered to no event (0), everything else to its predecessor.
   bool first_entered = id == 2;
   json::ObjectBuilder e(x.arena_, 5);
@@ -418,7 +419,7 @@ void Vm::succeed(Execution& x, const Value& output) {
     return;
   }
   x.output_ = output;
-  if (x.record_history_) {
+  if (keeps(x, "ExecutionSucceeded")) {
     event(x, "ExecutionSucceeded", "executionSucceededEventDetails",
           io_details(x.arena_, {}, "output", "outputDetails", output));
   } else {
@@ -432,7 +433,7 @@ void Vm::fail(Execution& x, std::optional<std::string_view> error,
               std::optional<std::string_view> cause) {
   x.error_ = error;
   x.cause_ = cause;
-  if (x.record_history_) {
+  if (keeps(x, "ExecutionFailed")) {
     json::ObjectBuilder d(x.arena_, 2);
     if (cause) d.set("cause", Value::string(*cause));
     if (error) d.set("error", Value::string(*error));
@@ -554,7 +555,7 @@ void Vm::raise_path_error(Execution& x, const bytecode::Site& site, const Value&
 void Vm::timed_out(Execution& x) {
   x.error_ = "States.Timeout";
   x.cause_.reset();
-  if (x.record_history_) {
+  if (keeps(x, "ExecutionTimedOut")) {
     json::ObjectBuilder d(x.arena_, 1);
     d.set("error", Value::string("States.Timeout"));
     event(x, "ExecutionTimedOut", "executionTimedOutEventDetails", d.build());
@@ -582,8 +583,8 @@ void Vm::enter_state(Execution& x, uint32_t state, const Value& input) {
   x.context_valid_ = false;
   if (max_retriers_ != 0)
     std::fill_n(x.retries_.begin() + x.cur_ * max_retriers_, max_retriers_, 0);
-  if (x.record_history_) {
-    event(x, kEntered[static_cast<int>(p_.states[state].type)], "stateEnteredEventDetails",
+  if (std::string_view type = kEntered[static_cast<int>(p_.states[state].type)]; keeps(x, type)) {
+    event(x, type, "stateEnteredEventDetails",
           io_details(x.arena_, p_.state_name(state), "input", "inputDetails", input));
   } else {
     ++x.event_id_;
@@ -610,7 +611,7 @@ bool Vm::exit_state(Execution& x, const Value& output) {
   state_ended(x);
   StateType t = p_.states[x.state_].type;
   if (t == StateType::kFail) return true;
-  if (x.record_history_) {
+  if (keeps(x, kExited[static_cast<int>(t)])) {
     event(x, kExited[static_cast<int>(t)], "stateExitedEventDetails",
           io_details(x.arena_, p_.state_name(x.state_), "output", "outputDetails", output));
   } else {
@@ -720,7 +721,7 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
   if (ti.heartbeat_site != bytecode::kNone &&
       !read_count(x, ti.heartbeat_site, 0, "HeartbeatSeconds", heartbeat))
     return;
-  if (x.record_history_) {
+  if (keeps(x, "TaskScheduled")) {
     auto [type, resource] = resource_parts(arn);
     json::ObjectBuilder d(x.arena_, 6);
     d.set("resourceType", Value::string(type));
@@ -730,12 +731,17 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
     if (timeout) d.set("timeoutInSeconds", Value::integer(timeout));
     if (heartbeat) d.set("heartbeatInSeconds", Value::integer(heartbeat));
     event(x, "TaskScheduled", "taskScheduledEventDetails", d.build());
+  } else {
+    ++x.event_id_;
+  }
+  if (keeps(x, "TaskStarted")) {
+    auto [type, resource] = resource_parts(arn);
     json::ObjectBuilder s(x.arena_, 2);
     s.set("resourceType", Value::string(type));
     s.set("resource", Value::string(resource));
     event(x, "TaskStarted", "taskStartedEventDetails", s.build());
   } else {
-    x.event_id_ += 2;
+    ++x.event_id_;
   }
   const TaskHandler* h = handlers_[task];
   TaskResult result;
@@ -787,7 +793,7 @@ void Vm::task_answered(Execution& x, uint32_t task, uint32_t dst, TaskOutcome ou
                                        "' returned a result with a size exceeding the maximum "
                                        "number of bytes service limit."));
     }
-    if (x.record_history_) {
+    if (keeps(x, "TaskSucceeded")) {
       json::ObjectBuilder d(x.arena_, 4);
       d.set("resourceType", Value::string(type));
       d.set("resource", Value::string(resource));
@@ -805,7 +811,7 @@ void Vm::task_answered(Execution& x, uint32_t task, uint32_t dst, TaskOutcome ou
   Text error, cause;
   if (!r.error.empty()) error = r.error;
   if (r.has_cause) cause = r.cause;
-  if (x.record_history_) {
+  if (keeps(x, "TaskFailed")) {
     json::ObjectBuilder d(x.arena_, 4);
     d.set("resourceType", Value::string(type));
     d.set("resource", Value::string(resource));
@@ -870,7 +876,7 @@ void Vm::fork(Execution& x, bool map, uint32_t dst, const Value& input, uint32_t
         return raise(x, "States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.");
     }
   }
-  if (x.record_history_) {
+  if (keeps(x, map ? "MapStateStarted" : "ParallelStateStarted")) {
     if (map) {
       json::ObjectBuilder d(x.arena_, 1);
       d.set("length", Value::integer(n));
@@ -930,7 +936,7 @@ void Vm::child_done(Execution& x, bool ok, const Value& output, Text error, Text
   Frame& parent = x.frames_[p];
   --parent.running;
   std::string_view name = p_.state_name(parent.state);
-  if (x.record_history_ && map) {
+  if (map && keeps(x, ok ? "MapIterationSucceeded" : "MapIterationFailed")) {
     json::ObjectBuilder d(x.arena_, 2);
     d.set("index", Value::integer(index));
     d.set("name", Value::string(name));
@@ -956,10 +962,7 @@ void Vm::child_done(Execution& x, bool ok, const Value& output, Text error, Text
       load_frame(x, p);
       x.frames_[p].run = Frame::Run::kRunnable;
       x.stop_ = false;
-      if (x.record_history_)
-        event(x, map ? "MapStateFailed" : "ParallelStateFailed", {}, Value());
-      else
-        ++x.event_id_;
+      event(x, map ? "MapStateFailed" : "ParallelStateFailed", {}, Value());
       if (has_tolerance)
         throw_error(x, "States.ExceedToleratedFailureThreshold",
                     "The specified tolerated failure threshold was exceeded");
@@ -986,10 +989,7 @@ void Vm::fork_done(Execution& x, uint32_t p) {
   x.regs_[size_t{p} * p_.num_registers + parent.dst] = Value::array(parent.results, parent.total);
   parent.run = Frame::Run::kRunnable;
   const bool map = p_.states[parent.state].type == StateType::kMap;
-  if (x.record_history_)
-    event(x, map ? "MapStateSucceeded" : "ParallelStateSucceeded", {}, Value());
-  else
-    ++x.event_id_;
+  event(x, map ? "MapStateSucceeded" : "ParallelStateSucceeded", {}, Value());
   x.runnable_.push_back(p);
 }
 
@@ -1134,7 +1134,7 @@ void Vm::run_frame(Execution& x) {
       case Op::BEGIN: {
         const Value input = R[b];
         if (x.frames_[x.cur_].in_map) {
-          if (x.record_history_) {
+          if (keeps(x, "MapIterationStarted")) {
             json::ObjectBuilder d(x.arena_, 2);
             d.set("index", Value::integer(x.frames_[x.cur_].index));
             d.set("name", Value::string(p_.state_name(x.state_)));
@@ -1207,7 +1207,7 @@ Status Vm::start(Execution& x, const Value& input, const Identity& id, bool reco
   if (limits_.max_duration_ns != 0 && (timeout == 0 || limits_.max_duration_ns < timeout))
     timeout = limits_.max_duration_ns;
   x.deadline_ = timeout ? x.start_time_ + timeout : 0;
-  if (record_history) {
+  if (keeps(x, "ExecutionStarted")) {
     json::ObjectBuilder d(x.arena_, 3);
     d.set("input", Value::string(x.arena_.copy(json::to_string(input))));
     json::ObjectBuilder truncated(x.arena_, 1);
@@ -1250,7 +1250,7 @@ Status Vm::resume(Execution& x) {
     x.frames_[f].run = Frame::Run::kRunnable;
     const std::string_view error =
         x.frames_[f].heartbeat ? "States.HeartbeatTimeout" : "States.Timeout";
-    if (x.record_history_) {
+    if (keeps(x, "TaskTimedOut")) {
       json::ObjectBuilder d(x.arena_, 1);
       d.set("error", Value::string(error));
       event(x, "TaskTimedOut", "taskTimedOutEventDetails", d.build());

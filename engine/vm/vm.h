@@ -46,6 +46,17 @@ class Observer {
   ~Observer() = default;
 };
 
+// Which history event types an execution keeps when it records history: execution logs at ERROR
+// or FATAL need a few types, not every state's input and output serialized. Event ids count every
+// event either way, so the kept ones carry the ids and predecessors AWS would give them.
+class HistoryFilter {
+ public:
+  virtual bool keeps(std::string_view type) const = 0;
+
+ protected:
+  ~HistoryFilter() = default;
+};
+
 struct Limits {
   size_t payload_bytes = 256 * 1024;  // States.DataLimitExceeded beyond this
   int64_t max_duration_ns = 0;        // a cap beside the definition's TimeoutSeconds; 0: none
@@ -67,6 +78,9 @@ class Execution {
     observer_ = observer;
     timed_ = timed;
   }
+  // Between reset() and Vm::start(..., record_history = true): keep only the events `filter`
+  // keeps (null: all of them).
+  void keep_history_only(const HistoryFilter* filter) { history_filter_ = filter; }
 
   Status status() const { return status_; }
   const json::Value& output() const { return output_; }
@@ -130,6 +144,7 @@ class Execution {
   bool record_history_ = false;
   bool timed_ = false;  // read the clock at each state's entry, for the observer
   Observer* observer_ = nullptr;
+  const HistoryFilter* history_filter_ = nullptr;
   // The current frame, live (saved into frames_ when another frame runs).
   uint32_t cur_ = 0, base_ = 0;
   uint32_t pc_ = 0;
@@ -180,6 +195,10 @@ class Vm {
   void enter_state(Execution& x, uint32_t state, const json::Value& input);
   bool exit_state(Execution& x, const json::Value& output);
   void state_ended(Execution& x);
+  // Whether the history keeps an event of `type` (its id is counted either way).
+  static bool keeps(const Execution& x, std::string_view type) {
+    return x.record_history_ && (x.history_filter_ == nullptr || x.history_filter_->keeps(type));
+  }
   void succeed(Execution& x, const json::Value& output);
   void fail(Execution& x, std::optional<std::string_view> error,
             std::optional<std::string_view> cause);

@@ -18,7 +18,15 @@ struct Outcome {
   std::string records;  // at the level asked for
 };
 
-Outcome run(std::string_view definition, Level level) {
+// Keeps what `level` logs, as the runtime's workers filter history below ALL.
+struct LevelFilter final : vm::HistoryFilter {
+  explicit LevelFilter(Level l) : level(l) {}
+  bool keeps(std::string_view type) const override { return logs_event(level, type); }
+  Level level;
+};
+
+// With `filtered`, the VM keeps only the events `level` logs instead of the whole history.
+Outcome run(std::string_view definition, Level level, bool filtered = false) {
   Outcome r;
   bytecode::Program program;
   std::vector<asl::Problem> problems;
@@ -36,6 +44,8 @@ Outcome run(std::string_view definition, Level level) {
   id.state_machine_name = "flow";
   id.execution_name = "events/0/1";
   id.express = true;
+  LevelFilter filter(level);
+  if (filtered) exec.keep_history_only(&filter);
   machine.start(exec, input, id, /*record_history=*/true);
   machine.finish(exec);
   for (const json::Value& e : exec.history()) {
@@ -97,6 +107,17 @@ TEST(LogsOfVmHistory, FailingTaskAtEachLevel) {
 TEST(LogsOfVmHistory, SuccessLogsNothingBelowAll) {
   EXPECT_EQ(run(kSucceeds, Level::kError).records, "");
   EXPECT_EQ(run(kSucceeds, Level::kFatal).records, "");
+}
+
+TEST(LogsOfVmHistory, AFilteredHistoryGivesTheSameRecordsIdsIncluded) {
+  for (std::string_view def : {kFailState, kFailingTask, kSucceeds}) {
+    for (Level level : {Level::kError, Level::kFatal}) {
+      Outcome full = run(def, level), kept = run(def, level, true);
+      EXPECT_EQ(kept.records, full.records) << name(level) << " " << def;
+      EXPECT_EQ(kept.history_types.size(), types_of(full.records).size())
+          << "the VM kept only what the level logs";
+    }
+  }
 }
 
 TEST(LogsOfVmHistory, RecordsKeepTheHistoryIdsAndTheExecutionFailure) {
