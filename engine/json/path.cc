@@ -493,10 +493,10 @@ class PathParser {
           out.push_back('\t');
           break;
         case 'u': {
-          uint32_t cp;
+          uint32_t cp = 0;
           if (!read_hex4(cp)) return false;
           if (cp >= 0xD800 && cp <= 0xDBFF) {
-            uint32_t lo;
+            uint32_t lo = 0;
             if (!(pos_ + 1 < end_ && s_[pos_] == '\\' && s_[pos_ + 1] == 'u'))
               return fail("unpaired surrogate in \\u escape");
             pos_ += 2;
