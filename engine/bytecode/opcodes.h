@@ -43,7 +43,8 @@ namespace stepstream::bytecode {
   X(GOTO, "SR_", "leave the state with output R[B]; enter state A with R[B] as its input")       \
   X(SUCCEED, "_R_", "the execution succeeds with output R[B]")                                   \
   X(FAIL, "rr_", "the execution fails with error R[A] and cause R[B] (kNoReg: none)")            \
-  X(THROW, "_KK", "raise error K[B] with cause K[C] in the current state")
+  X(THROW, "_KK", "raise error K[B] with cause K[C] in the current state")                       \
+  X(OBJECT, "RKR", "R[A] := object with the keys of object K[B] and values R[C], R[C+1], ...")
 
 enum class Op : uint8_t {
 #define X(name, kinds, doc) name,

@@ -209,6 +209,9 @@ std::string verify(const Program& p) {
                " out of range";
     if (op_of(in) == Op::CALL && a_of(in) + c_of(in) > p.num_registers)
       return "pc " + std::to_string(pc) + ": CALL arguments out of range";
+    if (op_of(in) == Op::OBJECT && (!p.constant(b_of(in)).is_object() ||
+                                    c_of(in) + p.constant(b_of(in)).size() > p.num_registers))
+      return "pc " + std::to_string(pc) + ": OBJECT values out of range";
     // WAIT's C is a site only for the path forms (B = 2, 3).
     if (op_of(in) == Op::WAIT && (b_of(in) > 3 || (b_of(in) >= 2 && c_of(in) >= p.sites.size())))
       return "pc " + std::to_string(pc) + ": WAIT operand out of range";

@@ -8,6 +8,7 @@
 //   r4… temporaries, allocated per state
 #include "engine/compile/compiler.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -147,9 +148,87 @@ class Compiler {
     if (a > bytecode::kMaxA || b > bytecode::kMaxBC || c > bytecode::kMaxBC)
       throw CompileError{"state machine too large for the instruction format"};
     p_.code.push_back(encode(op, a, b, c));
+    if (op == Op::JMP || op == Op::JMPIF || op == Op::JMPNOT) straight_ = false;
+    // A path's input changed: what it read there before is stale.
+    if (a < kFirstTemp && writes_a(op))
+      path_regs_.erase(path_regs_.lower_bound({a, std::string()}),
+                       path_regs_.lower_bound({a + 1, std::string()}));
+  }
+  static bool writes_a(Op op) {
+    switch (op) {
+      case Op::TESTK:
+      case Op::TESTR:
+      case Op::NOT:
+      case Op::JMP:
+      case Op::JMPIF:
+      case Op::JMPNOT:
+      case Op::WAIT:
+      case Op::BEGIN:
+      case Op::GOTO:
+      case Op::SUCCEED:
+      case Op::FAIL:
+      case Op::THROW:
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  // R[fresh] := path `text` on R[input], or the register that already holds it. Within a state,
+  // a path read before any jump (so on every way through the state's code, and first) holds the
+  // same value for the rest of the state while its input register is not written, and temporary
+  // registers are written once: a later read of it is that register. (Had the first read found
+  // nothing, the state would have failed there.) Not for $$, which is the VM's to build.
+  // emit_path() into register `dst`: a MOVE when another register holds the value. `stays`:
+  // nothing writes `dst` after, so that later reads of the path may use it.
+  void emit_path_into(uint32_t dst, uint32_t input, std::string_view text, SiteKind kind,
+                      std::string_view field, bool stays) {
+    const bool context = text.substr(0, 2) == "$$";
+    auto key = std::make_pair(input, std::string(text));
+    if (auto it = path_regs_.find(key); it != path_regs_.end() && !context) {
+      emit(Op::MOVE, dst, it->second);
+      return;
+    }
+    emit(Op::PATH, dst, input, site(text, kind, field));
+    if (stays && straight_ && !context) path_regs_.emplace(std::move(key), dst);
+  }
+
+  uint32_t emit_path(uint32_t input, std::string_view text, SiteKind kind, std::string_view field) {
+    const bool context = text.substr(0, 2) == "$$";
+    auto key = std::make_pair(input, std::string(text));
+    if (auto it = path_regs_.find(key); it != path_regs_.end() && !context) return it->second;
+    uint32_t r = temp();
+    emit(Op::PATH, r, input, site(text, kind, field));
+    if (straight_ && !context) path_regs_.emplace(std::move(key), r);
+    return r;
   }
   void patch_jump(uint32_t at, uint32_t target) {
     p_.code[at] = bytecode::with_c(p_.code[at], target);
+    fixed_ = std::max(fixed_, target + 1);
+  }
+  // The next instruction is where something starts (a state, a child's prologue).
+  void label() {
+    fixed_ = pc() + 1;
+    straight_ = true;
+    path_regs_.clear();
+  }
+
+  // A transition (GOTO, SUCCEED) of the value in register `src`. The MOVEs just before it that
+  // only carried the value into `src` are dropped, so that it reads the register the value was
+  // made in: no jump or entry lands on them (fixed_), nothing reads a register after a
+  // transition, and every state writes r1-r3 before reading them.
+  void emit_exit(Op op, uint32_t a, uint32_t src) {
+    std::vector<uint32_t> written;
+    while (pc() > fixed_) {
+      const Instr last = p_.code.back();
+      if (bytecode::op_of(last) != Op::MOVE || bytecode::a_of(last) != src) break;
+      const uint32_t from = bytecode::b_of(last);
+      if (std::find(written.begin(), written.end(), from) != written.end()) break;
+      written.push_back(src);
+      src = from;
+      p_.code.pop_back();
+    }
+    emit(op, a, src);
   }
 
   uint32_t temp() {
@@ -169,9 +248,7 @@ class Compiler {
         throw CompileError{"invalid intrinsic '" + std::string(text) + "': " + error};
       return emit_call(call, input, field);
     }
-    uint32_t r = temp();
-    emit(Op::PATH, r, input, site(text, path_kind, field));
-    return r;
+    return emit_path(input, text, path_kind, field);
   }
 
   uint32_t emit_call(const asl::IntrinsicCall& call, uint32_t input, std::string_view field) {
@@ -186,7 +263,8 @@ class Compiler {
           emit(Op::LOADK, base + i, constant(arg.literal.get()));
           break;
         case asl::IntrinsicArg::Kind::kPath:
-          emit(Op::PATH, base + i, input, site(arg.path.text(), SiteKind::kIntrinsicArg, field));
+          // CALL writes its first argument's register with the result.
+          emit_path_into(base + i, input, arg.path.text(), SiteKind::kIntrinsicArg, field, i > 0);
           break;
         case asl::IntrinsicArg::Kind::kCall: {
           uint32_t r = emit_call(*arg.call, input, field);
@@ -207,20 +285,30 @@ class Compiler {
       return dst;
     }
     if (t.is_object()) {
-      emit(Op::NEWOBJ, dst, t.size());
-      for (const auto& m : t.members()) {
+      // The values in order into consecutive registers, then one OBJECT with the keys.
+      const uint32_t n = t.size(), base = next_reg_;
+      for (uint32_t i = 0; i < n; ++i)
+        temp();
+      auto* keys = pool_arena_.alloc_array<json::Member>(n);
+      for (uint32_t i = 0; i < n; ++i) {
+        const json::Member& m = t.members()[i];
+        keys[i] = {m.key, json::Value()};
         if (ends_with(m.key, ".$")) {
-          std::string_view key = m.key.substr(0, m.key.size() - 2);
+          keys[i].key = m.key.substr(0, m.key.size() - 2);
           if (!m.value.is_string())
             throw CompileError{"field '" + std::string(m.key) + "' must hold a string"};
-          uint32_t r = emit_expression(m.value.as_string(), input, SiteKind::kPayloadField, m.key);
-          emit(Op::SETR, dst, string_constant(key), r);
+          std::string_view text = m.value.as_string();
+          if (asl::looks_like_intrinsic(text))
+            emit(Op::MOVE, base + i, emit_expression(text, input, SiteKind::kPayloadField, m.key));
+          else
+            emit_path_into(base + i, input, text, SiteKind::kPayloadField, m.key, true);
         } else if (is_dynamic(m.value)) {
-          emit(Op::SETR, dst, string_constant(m.key), emit_template(m.value, input));
+          emit(Op::MOVE, base + i, emit_template(m.value, input));
         } else {
-          emit(Op::SETK, dst, string_constant(m.key), constant(m.value));
+          emit(Op::LOADK, base + i, constant(m.value));
         }
       }
+      emit(Op::OBJECT, dst, constant(json::Value::object(keys, n)), base);
     } else {
       emit(Op::NEWARR, dst, t.size());
       for (const auto& item : t.items()) {
@@ -233,11 +321,17 @@ class Compiler {
     return dst;
   }
 
-  // InputPath: r1 := InputPath(r0). Absent means "$"; null means {}.
-  void emit_input_path(const json::Value& state) {
+  // InputPath: the effective input (eff_) := InputPath(r0). Absent means "$"; null means {}.
+  // The effective input stays where it is found (no copy) unless `in_r1`: the VM reads r1 of
+  // Wait, Map and Parallel states.
+  void emit_input_path(const json::Value& state, bool in_r1 = false) {
     const json::Value* ip = state.find("InputPath");
+    eff_ = kEffective;
     if (ip == nullptr || (ip->is_string() && ip->as_string() == "$")) {
-      emit(Op::MOVE, kEffective, kInput);
+      if (in_r1)
+        emit(Op::MOVE, kEffective, kInput);
+      else
+        eff_ = kInput;
     } else if (ip->is_null()) {
       emit(Op::LOADK, kEffective, constant(empty_object()));
     } else {
@@ -245,45 +339,50 @@ class Compiler {
     }
   }
 
-  // Parameters (or another template field) replaces the effective input.
-  void emit_parameters(const json::Value& state, std::string_view field) {
+  // Parameters (or another template field) replaces the effective input (see emit_input_path).
+  void emit_parameters(const json::Value& state, std::string_view field, bool in_r1 = false) {
     if (const json::Value* params = state.find(field)) {
-      uint32_t r = emit_template(*params, kEffective);
-      emit(Op::MOVE, kEffective, r);
+      eff_ = emit_template(*params, eff_);
+      if (in_r1) {
+        emit(Op::MOVE, kEffective, eff_);
+        eff_ = kEffective;
+      }
     }
   }
 
-  // ResultPath then OutputPath: r3 := OutputPath(ResultPath(r0, r2)).
-  void emit_result_and_output(const json::Value& state) {
+  // ResultPath then OutputPath: OutputPath(ResultPath(r0, result)); returns its register.
+  uint32_t emit_result_and_output(const json::Value& state) {
     const json::Value* rp = state.find("ResultPath");
+    uint32_t from = kOutput;
     if (rp == nullptr || (rp->is_string() && rp->as_string() == "$")) {
-      emit(Op::MOVE, kOutput, kResult);
+      from = res_;
     } else if (rp->is_null()) {
-      emit(Op::MOVE, kOutput, kInput);
+      from = kInput;
     } else {
       emit(Op::MOVE, kOutput, kInput);
-      emit(Op::ASSIGN, kOutput, kResult,
-           site(rp->as_string(), SiteKind::kResultPath, "ResultPath"));
+      emit(Op::ASSIGN, kOutput, res_, site(rp->as_string(), SiteKind::kResultPath, "ResultPath"));
     }
-    emit_output_path(state, kOutput);
+    return emit_output_path(state, from);
   }
 
-  void emit_output_path(const json::Value& state, uint32_t from) {
+  // OutputPath of the value in `from`; returns the register of the output (`from` for "$").
+  uint32_t emit_output_path(const json::Value& state, uint32_t from) {
     const json::Value* op = state.find("OutputPath");
-    if (op == nullptr || (op->is_string() && op->as_string() == "$")) {
-      if (from != kOutput) emit(Op::MOVE, kOutput, from);
-    } else if (op->is_null()) {
+    if (op == nullptr || (op->is_string() && op->as_string() == "$")) return from;
+    if (op->is_null()) {
       emit(Op::LOADK, kOutput, constant(empty_object()));
     } else {
       emit(Op::PATH, kOutput, from, site(op->as_string(), SiteKind::kOutputPath, "OutputPath"));
     }
+    return kOutput;
   }
 
-  void emit_transition(const json::Value& state) {
+  // Next or End, with the output in register `out`.
+  void emit_transition(const json::Value& state, uint32_t out) {
     if (const json::Value* next = state.find("Next"); next && next->is_string())
-      emit(Op::GOTO, state_of(next->as_string()), kOutput);
+      emit_exit(Op::GOTO, state_of(next->as_string()), out);
     else
-      emit(Op::SUCCEED, 0, kOutput);
+      emit_exit(Op::SUCCEED, 0, out);
   }
 
   static json::Value empty_object() { return json::Value::object(nullptr, 0); }
@@ -310,6 +409,7 @@ class Compiler {
     state_name_ = name;
     p_.states[s].type = *t;
     p_.states[s].entry_pc = pc();
+    label();
     next_reg_ = kFirstTemp;
     if (p_.num_registers < kFirstTemp) p_.num_registers = kFirstTemp;
     emit_handlers(s, state);
@@ -325,8 +425,7 @@ class Compiler {
         break;
       case StateType::kSucceed:
         emit_input_path(state);
-        emit_output_path(state, kEffective);
-        emit(Op::SUCCEED, 0, kOutput);
+        emit_exit(Op::SUCCEED, 0, emit_output_path(state, eff_));
         break;
       case StateType::kFail:
         emit_fail(state);
@@ -411,8 +510,8 @@ class Compiler {
   // After the state's code: one prologue per child, run in the child's frame with r0 set to
   // the state's effective input.
   void emit_parallel(uint32_t s, const json::Value& state, const std::vector<uint32_t>& starts) {
-    emit_input_path(state);
-    emit_parameters(state, "Parameters");
+    emit_input_path(state, true);
+    emit_parameters(state, "Parameters", true);
     bytecode::Fork fork{};
     fork.state = s;
     fork.tolerated_count = fork.tolerated_count_site = fork.tolerated_percentage =
@@ -420,12 +519,13 @@ class Compiler {
     emit_fork(Op::PARALLEL, kEffective, fork, static_cast<uint32_t>(starts.size()), state);
     for (uint32_t start : starts) {
       p_.prologues.push_back(pc());
+      label();
       emit(Op::BEGIN, start, kInput);
     }
   }
 
   void emit_map(uint32_t s, const json::Value& state, uint32_t start) {
-    emit_input_path(state);
+    emit_input_path(state, true);
     uint32_t items = kEffective;
     if (const json::Value* ip = state.find("ItemsPath"); ip && ip->is_string()) {
       items = temp();
@@ -449,6 +549,7 @@ class Compiler {
           site(path->as_string(), SiteKind::kMapNumberPath, "ToleratedFailurePercentagePath");
     emit_fork(Op::MAP, items, fork, 1, state);
     p_.prologues.push_back(pc());
+    label();
     const json::Value* selector = state.find("ItemSelector");
     if (selector == nullptr) selector = state.find("Parameters");  // the legacy name
     uint32_t input;
@@ -470,27 +571,25 @@ class Compiler {
     uint32_t f = static_cast<uint32_t>(p_.forks.size());
     p_.forks.push_back(fork);
     emit(op, kResult, input, f);
+    res_ = kResult;
     emit_result_selector(state);
-    emit_result_and_output(state);
-    emit_transition(state);
+    emit_transition(state, emit_result_and_output(state));
   }
 
   void emit_result_selector(const json::Value& state) {
-    if (const json::Value* selector = state.find("ResultSelector")) {
-      uint32_t r = emit_template(*selector, kResult);
-      emit(Op::MOVE, kResult, r);
-    }
+    if (const json::Value* selector = state.find("ResultSelector"))
+      res_ = emit_template(*selector, res_);
   }
 
   void emit_pass(const json::Value& state) {
     emit_input_path(state);
     emit_parameters(state, "Parameters");
+    res_ = kResult;
     if (const json::Value* result = state.find("Result"))
       emit(Op::LOADK, kResult, constant(*result));
     else
-      emit(Op::MOVE, kResult, kEffective);
-    emit_result_and_output(state);
-    emit_transition(state);
+      res_ = eff_;
+    emit_transition(state, emit_result_and_output(state));
   }
 
   // Task: InputPath, Parameters, the call, ResultSelector, ResultPath, OutputPath.
@@ -508,10 +607,10 @@ class Compiler {
     p_.tasks.push_back(task);
     emit_input_path(state);
     emit_parameters(state, "Parameters");
-    emit(Op::INVOKE, kResult, t, kEffective);
+    emit(Op::INVOKE, kResult, t, eff_);
+    res_ = kResult;
     emit_result_selector(state);
-    emit_result_and_output(state);
-    emit_transition(state);
+    emit_transition(state, emit_result_and_output(state));
   }
 
   // ---- Choice ------------------------------------------------------------------------------
@@ -566,18 +665,16 @@ class Compiler {
     if (var == nullptr || !var->is_string() || !op)
       throw CompileError{"state \"" + std::string(state_name_) + "\": malformed Choice rule"};
     const json::Value& operand = *rule.find(op->path ? std::string(op->name) + "Path" : op->name);
-    uint32_t v = temp();
     if (op->name == "IsPresent") {
-      emit(Op::PATHOPT, v, kEffective,
+      emit(Op::PATHOPT, temp(), eff_,
            site(var->as_string(), SiteKind::kChoiceVariable, "Variable"));
       if (operand.is_bool() && !operand.as_bool()) emit(Op::NOT);
       return;
     }
-    emit(Op::PATH, v, kEffective, site(var->as_string(), SiteKind::kChoiceVariable, "Variable"));
+    uint32_t v = emit_path(eff_, var->as_string(), SiteKind::kChoiceVariable, "Variable");
     if (op->path) {
-      uint32_t o = temp();
-      emit(Op::PATH, o, kEffective,
-           site(operand.as_string(), SiteKind::kChoiceOperand, std::string(op->name) + "Path"));
+      uint32_t o = emit_path(eff_, operand.as_string(), SiteKind::kChoiceOperand,
+                             std::string(op->name) + "Path");
       emit(Op::TESTR, v, static_cast<uint32_t>(op->test), o);
     } else {
       emit(Op::TESTK, v, static_cast<uint32_t>(op->test), constant(operand));
@@ -593,16 +690,15 @@ class Compiler {
       emit_condition(rule);
       uint32_t skip = pc();
       emit(Op::JMPNOT);
-      emit_output_path(state, kEffective);
+      const uint32_t out = emit_output_path(state, eff_);
       const json::Value* next = rule.find("Next");
       if (next == nullptr || !next->is_string())
         throw CompileError{"state \"" + std::string(state_name_) + "\": Choice rule without Next"};
-      emit(Op::GOTO, state_of(next->as_string()), kOutput);
+      emit_exit(Op::GOTO, state_of(next->as_string()), out);
       patch_jump(skip, pc());
     }
     if (const json::Value* def = state.find("Default"); def && def->is_string()) {
-      emit_output_path(state, kEffective);
-      emit(Op::GOTO, state_of(def->as_string()), kOutput);
+      emit_exit(Op::GOTO, state_of(def->as_string()), emit_output_path(state, eff_));
     } else {
       emit(Op::THROW, 0, string_constant("States.NoChoiceMatched"), string_constant("No Matches!"));
     }
@@ -610,7 +706,7 @@ class Compiler {
 
   // ---- Wait and Fail -----------------------------------------------------------------------
   void emit_wait(const json::Value& state) {
-    emit_input_path(state);
+    emit_input_path(state, true);
     uint32_t r = temp();
     if (const json::Value* s = state.find("Seconds")) {
       emit(Op::LOADK, r, constant(*s));
@@ -629,8 +725,7 @@ class Compiler {
     } else {
       throw CompileError{"state \"" + std::string(state_name_) + "\": Wait needs a duration"};
     }
-    emit_output_path(state, kEffective);
-    emit_transition(state);
+    emit_transition(state, emit_output_path(state, kEffective));
   }
 
   uint32_t emit_fail_field(const json::Value& state, std::string_view name,
@@ -660,6 +755,11 @@ class Compiler {
   std::map<std::string, uint32_t>* scope_ = nullptr;  // state names of the machine being compiled
   std::string_view state_name_;
   uint32_t next_reg_ = kFirstTemp;
+  uint32_t fixed_ = 0;  // instructions below this pc stay where they are (see emit_exit)
+  // Where the current state's effective input and result are (r1 and r2 unless aliased).
+  uint32_t eff_ = kEffective, res_ = kResult;
+  bool straight_ = true;  // no jump since the last label: what runs now runs every time
+  std::map<std::pair<uint32_t, std::string>, uint32_t> path_regs_;  // see emit_path
 };
 
 }  // namespace

@@ -1,9 +1,13 @@
-// Builds Values straight from simdjson's On-Demand iteration: one pass, no intermediate DOM.
-// Children are gathered on scratch stacks (kept across documents) and copied into the arena
-// once their count is known.
+// Builds Values in one pass, no intermediate DOM: a scalar parser for the common case (plain
+// ASCII documents), else simdjson's On-Demand iteration, which judges everything else. Children
+// are gathered on scratch stacks (kept across documents) and copied into the arena once their
+// count is known.
 #include "engine/json/parse.h"
 
 #include <simdjson.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <charconv>
 #include <cstdlib>
@@ -51,6 +55,296 @@ bool plain_text(const char* p, const char* end, std::string_view& out) {
   return false;
 }
 
+// The common case in one scalar pass, without simdjson's stage 1: ASCII text whose strings hold
+// no escape, numbers that fit an int64 or parse to a finite double, nesting below kMaxDepth.
+// It declines anything else, valid or not (returning false, possibly having used some arena),
+// and simdjson parses the document: simdjson remains the judge of every error and of every
+// document outside this subset, so both paths give the same values for what this one accepts.
+// The text is followed by zero padding, and a zero byte stops every scan below.
+class FastParser {
+ public:
+  FastParser(const char* begin, const char* end, Arena& arena, std::vector<Value>& items,
+             std::vector<Member>& members)
+      : p_(begin), end_(end), arena_(arena), items_(items), members_(members) {}
+
+  bool document(Value& out) {
+    skip_space();
+    if (!value(out)) return false;
+    skip_space();
+    return p_ == end_;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 64;
+
+  void skip_space() {
+    // One test for the usual byte, which is no space at all.
+    while (static_cast<unsigned char>(*p_) <= ' ' &&
+           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t'))
+      ++p_;
+  }
+  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+  // p_ at the opening quote; on success past the closing one. Reads up to 15 bytes past the
+  // first zero byte, within the padding.
+  bool string(std::string_view& out) {
+    const char* begin = ++p_;
+    for (;;) {
+#if defined(__SSE2__)
+      // 16 bytes at a time: '"', '\\', and (as signed bytes) controls and non-ASCII below 0x20.
+      const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      const __m128i hits = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('"')),
+                                                     _mm_cmpeq_epi8(w, _mm_set1_epi8('\\'))),
+                                        _mm_cmplt_epi8(w, _mm_set1_epi8(0x20)));
+      const uint32_t stops = static_cast<uint32_t>(_mm_movemask_epi8(hits));
+      if (stops == 0) {
+        p_ += 16;
+        continue;
+      }
+      p_ += __builtin_ctz(stops);
+#else
+      uint64_t w;
+      std::memcpy(&w, p_, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+      auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+      // Lowest set bit exact: each term's spurious bits lie above a true one of its own.
+      const uint64_t stops = ((w - kOnes * 0x20) & ~w & kHigh) | zero_byte(w ^ (kOnes * '"')) |
+                             zero_byte(w ^ (kOnes * '\\')) | (w & kHigh);
+      if (stops == 0) {
+        p_ += 8;
+        continue;
+      }
+      p_ += __builtin_ctzll(stops) / 8;
+#endif
+      if (*p_ != '"') return false;
+      out = std::string_view(begin, static_cast<size_t>(p_ - begin));
+      ++p_;
+      return true;
+    }
+  }
+
+  // Clinger's fast path: a decimal of at most 15 digits with a power of ten up to 22 is one
+  // exact integer and one exact power, so a single (correctly rounded) multiplication or
+  // division gives the correctly rounded value. [begin, end) is a valid unsigned JSON number.
+  static bool exact_decimal(const char* begin, const char* end, double& out) {
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    int64_t mantissa = 0;
+    int digits = 0, exponent = 0;
+    const char* q = begin;
+    for (; q < end && is_digit(*q); ++q) {
+      if (++digits > 15) return false;
+      mantissa = mantissa * 10 + (*q - '0');
+    }
+    if (q < end && *q == '.') {
+      for (++q; q < end && is_digit(*q); ++q, --exponent) {
+        if (++digits > 15) return false;
+        mantissa = mantissa * 10 + (*q - '0');
+      }
+    }
+    if (q < end) {  // an exponent: 'e' or 'E', an optional sign, digits
+      ++q;
+      const bool minus = *q == '-';
+      if (*q == '-' || *q == '+') ++q;
+      if (end - q > 3) return false;
+      int e = 0;
+      for (; q < end; ++q)
+        e = e * 10 + (*q - '0');
+      exponent += minus ? -e : e;
+    }
+    if (exponent < -22 || exponent > 22) return false;
+    const double m = static_cast<double>(mantissa);
+    out = exponent < 0 ? m / kPow10[-exponent] : m * kPow10[exponent];
+    return true;
+  }
+
+  bool number(Value& out) {
+    const char* begin = p_;
+    const bool negative = *p_ == '-';
+    if (negative) ++p_;
+    uint64_t magnitude = 0;  // of the integer part; wraps beyond 19 digits (then unused)
+    if (*p_ == '0') {
+      ++p_;
+    } else if (*p_ >= '1' && *p_ <= '9') {
+      do {
+        magnitude = magnitude * 10 + static_cast<uint64_t>(*p_ - '0');
+        ++p_;
+      } while (is_digit(*p_));
+    } else {
+      return false;
+    }
+    const size_t int_digits = static_cast<size_t>(p_ - begin) - (negative ? 1 : 0);
+    bool integral = true;
+    if (*p_ == '.') {
+      ++p_;
+      if (!is_digit(*p_)) return false;
+      while (is_digit(*p_))
+        ++p_;
+      integral = false;
+    }
+    if (*p_ == 'e' || *p_ == 'E') {
+      ++p_;
+      if (*p_ == '+' || *p_ == '-') ++p_;
+      if (!is_digit(*p_)) return false;
+      while (is_digit(*p_))
+        ++p_;
+      integral = false;
+    }
+    ++numbers_;
+    if (integral) {
+      // 18 digits always fit an int64; "-0" is left to simdjson's judgement.
+      if (int_digits > 18) return false;
+      const auto v = static_cast<int64_t>(magnitude);
+      if (negative && v == 0) return false;
+      out = Value::integer(negative ? -v : v);
+      return true;
+    }
+    // Correctly rounded, as simdjson's; overflow and underflow are left to simdjson.
+    double d;
+    if (exact_decimal(begin + (negative ? 1 : 0), p_, d)) {
+      out = Value::number(negative ? -d : d);
+      return true;
+    }
+    auto r = std::from_chars(begin, p_, d);
+    if (r.ec != std::errc() || r.ptr != p_) return false;
+    out = Value::number(d);
+    return true;
+  }
+
+  // value(), with strings and numbers (most members and items) read without its call.
+  bool scalar_or_value(Value& out) {
+    if (*p_ == '"') {
+      std::string_view s;
+      if (!string(s)) return false;
+      out = Value::string(s, true);
+      return true;
+    }
+    if (*p_ == '-' || is_digit(*p_)) return number(out);
+    return value(out);
+  }
+
+  bool value(Value& out) {
+    switch (*p_) {
+      case '{':
+        return object(out);
+      case '[':
+        return array(out);
+      case '"': {
+        std::string_view s;
+        if (!string(s)) return false;
+        out = Value::string(s, true);
+        return true;
+      }
+      case 't':
+        if (std::memcmp(p_, "true", 4) != 0) return false;
+        p_ += 4;
+        out = Value::boolean(true);
+        return true;
+      case 'f':
+        if (std::memcmp(p_, "false", 5) != 0) return false;
+        p_ += 5;
+        out = Value::boolean(false);
+        return true;
+      case 'n':
+        if (std::memcmp(p_, "null", 4) != 0) return false;
+        p_ += 4;
+        out = Value::null();
+        return true;
+      default:
+        return number(out);
+    }
+  }
+
+  // Text written back is never longer than the text read, but for numbers (at most 40 bytes
+  // each, see format_number): the bound of an array or object.
+  size_t bound_since(const char* begin, size_t numbers_before) const {
+    return static_cast<size_t>(p_ - begin) + 40 * (numbers_ - numbers_before);
+  }
+
+  bool object(Value& out) {
+    if (++depth_ >= kMaxDepth) return false;
+    const char* const begin = p_;
+    const size_t numbers_before = numbers_;
+    ++p_;
+    skip_space();
+    const size_t base = members_.size();
+    if (*p_ == '}') {
+      ++p_;
+    } else {
+      for (;;) {
+        if (*p_ != '"') return false;
+        Member m;
+        if (!string(m.key)) return false;
+        skip_space();
+        if (*p_ != ':') return false;
+        ++p_;
+        skip_space();
+        if (!scalar_or_value(m.value)) return false;
+        members_.push_back(m);
+        skip_space();
+        if (*p_ == ',') {
+          ++p_;
+          skip_space();
+          continue;
+        }
+        if (*p_ != '}') return false;
+        ++p_;
+        break;
+      }
+    }
+    const uint32_t n = static_cast<uint32_t>(members_.size() - base);
+    Member* ms = arena_.alloc_array<Member>(n);
+    std::copy(members_.begin() + static_cast<ptrdiff_t>(base), members_.end(), ms);
+    members_.erase(members_.begin() + static_cast<ptrdiff_t>(base), members_.end());
+    out = Value::object(ms, n, true).with_bound(bound_since(begin, numbers_before));
+    --depth_;
+    return true;
+  }
+
+  bool array(Value& out) {
+    if (++depth_ >= kMaxDepth) return false;
+    const char* const begin = p_;
+    const size_t numbers_before = numbers_;
+    ++p_;
+    skip_space();
+    const size_t base = items_.size();
+    if (*p_ == ']') {
+      ++p_;
+    } else {
+      for (;;) {
+        Value v;
+        if (!scalar_or_value(v)) return false;
+        items_.push_back(v);
+        skip_space();
+        if (*p_ == ',') {
+          ++p_;
+          skip_space();
+          continue;
+        }
+        if (*p_ != ']') return false;
+        ++p_;
+        break;
+      }
+    }
+    const uint32_t n = static_cast<uint32_t>(items_.size() - base);
+    Value* items = arena_.alloc_array<Value>(n);
+    std::copy(items_.begin() + static_cast<ptrdiff_t>(base), items_.end(), items);
+    items_.erase(items_.begin() + static_cast<ptrdiff_t>(base), items_.end());
+    out = Value::array(items, n).with_bound(bound_since(begin, numbers_before));
+    --depth_;
+    return true;
+  }
+
+  const char* p_;
+  const char* const end_;
+  Arena& arena_;
+  std::vector<Value>& items_;
+  std::vector<Member>& members_;
+  int depth_ = 0;
+  size_t numbers_ = 0;  // read so far
+};
+
 }  // namespace
 
 struct Parser::Impl {
@@ -87,9 +381,15 @@ struct Parser::Impl {
       case od::number_type::unsigned_integer:
         out = Value::number(static_cast<double>(n.get_uint64()));
         break;
-      default:
-        out = Value::number(n.get_double());
+      default: {
+        // get_number() of simdjson before 3.6.4 reads a decimal with many significant digits
+        // as 0 (simdjson#2099): read the token again, correctly rounded as simdjson would.
+        std::string_view raw = v.raw_json_token();
+        double d;
+        auto r = std::from_chars(raw.data(), raw.data() + raw.size(), d);
+        out = Value::number(r.ec == std::errc() ? d : n.get_double());
         break;
+      }
     }
     return simdjson::SUCCESS;
   }
@@ -104,6 +404,7 @@ struct Parser::Impl {
         od::object obj;
         if (auto e = v.get_object().get(obj)) return e;
         size_t base = member_stack.size();
+        bool plain_keys = true;
         for (auto member : obj) {
           od::field field;
           if (auto e = std::move(member).get(field)) return e;
@@ -112,6 +413,7 @@ struct Parser::Impl {
             std::string_view key;
             if (auto e = field.unescaped_key().get(key)) return e;
             owned_key = arena->copy(key);
+            plain_keys = plain_keys && is_plain(owned_key);
           }
           od::value child = field.value();
           Value cv;
@@ -122,7 +424,7 @@ struct Parser::Impl {
         Member* ms = arena->alloc_array<Member>(n);
         std::copy(member_stack.begin() + static_cast<ptrdiff_t>(base), member_stack.end(), ms);
         member_stack.resize(base);
-        out = Value::object(ms, n);
+        out = Value::object(ms, n, plain_keys);
         --depth;
         return simdjson::SUCCESS;
       }
@@ -188,6 +490,14 @@ Parser::Parser(Parser&&) noexcept = default;
 Parser& Parser::operator=(Parser&&) noexcept = default;
 
 ParseResult Parser::parse(std::string_view text, Arena& arena) {
+  return parse_text(text, arena, true);
+}
+
+ParseResult Parser::parse_reference(std::string_view text, Arena& arena) {
+  return parse_text(text, arena, false);
+}
+
+ParseResult Parser::parse_text(std::string_view text, Arena& arena, bool fast) {
   Impl& p = *impl_;
   p.arena = &arena;
   // A failed parse returns from inside build(): drop what it left (capacity stays for reuse).
@@ -199,6 +509,12 @@ ParseResult Parser::parse(std::string_view text, Arena& arena) {
   if (!text.empty()) std::memcpy(buf, text.data(), text.size());
   std::memset(buf + text.size(), 0, simdjson::SIMDJSON_PADDING);
   p.buf_end = buf + text.size();
+  if (fast) {
+    Value v;
+    if (FastParser(buf, p.buf_end, arena, p.item_stack, p.member_stack).document(v)) return {v, {}};
+    p.item_stack.clear();
+    p.member_stack.clear();
+  }
   od::document doc;
   if (auto e = p.parser.iterate(buf, text.size(), capacity).get(doc))
     return {Value(), simdjson::error_message(e)};
@@ -216,6 +532,10 @@ ParseResult Parser::parse(std::string_view text, Arena& arena) {
       std::string tmp(trimmed);
       return {Value::number(std::strtod(tmp.c_str(), nullptr)), {}};
     }
+    // simdjson 3.0 refuses `null` alone when whitespace follows it.
+    while (!trimmed.empty() && is_json_space(trimmed.back()))
+      trimmed.remove_suffix(1);
+    if (trimmed == "null") return {Value::null(), {}};
     err = p.build(doc, out);
   } else {
     od::value root;

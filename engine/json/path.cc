@@ -92,7 +92,8 @@ bool resolve_index(int64_t index, uint32_t size, uint32_t& out) {
 const Member* find_member(const Value& object, std::string_view key) {
   auto ms = object.members();
   for (size_t i = ms.size(); i-- > 0;)
-    if (ms[i].key == key) return &ms[i];
+    if (ms[i].key.size() == key.size() && same_bytes(ms[i].key.data(), key.data(), key.size()))
+      return &ms[i];
   return nullptr;
 }
 
@@ -1738,12 +1739,12 @@ bool assign_error(const Path& path, const Segment& s, const Value& node, const V
 
 // Replaces `node`'s step `s` (a field or an index it is known to allow) with `child`; a missing
 // node (nullptr) becomes a new object holding just that field.
-Value rebuild(const Path& path, const Segment& s, const Value* node, const Value& child,
-              Arena& arena) {
+Value rebuild_node(const Path& path, const Segment& s, const Value* node, const Value& child,
+                   Arena& arena) {
   if (node == nullptr) {
     Member* m = arena.alloc_array<Member>(1);
     m[0] = {arena.copy(path.field_name(s)), child};
-    return Value::object(m, 1);
+    return Value::object(m, 1, path.has_plain_names());
   }
   if (s.kind == SegmentKind::kIndex) {
     auto items = node->items();
@@ -1759,10 +1760,24 @@ Value rebuild(const Path& path, const Segment& s, const Value* node, const Value
   std::copy(ms.begin(), ms.end(), copy);
   if (existing) {
     copy[existing - ms.data()].value = child;
-  } else {
-    copy[n - 1] = {arena.copy(path.field_name(s)), child};
+    return Value::object(copy, n, node->has_plain_keys());
   }
-  return Value::object(copy, n);
+  copy[n - 1] = {arena.copy(path.field_name(s)), child};
+  return Value::object(copy, n, node->has_plain_keys() && path.has_plain_names());
+}
+
+// rebuild_node(), with the result's bound recorded so that payload checks of the document need
+// not walk it: grown by the one member when a field is added, else one step per member (every
+// level below has its own).
+Value rebuild(const Path& path, const Segment& s, const Value* node, const Value& child,
+              Arena& arena) {
+  const Value v = rebuild_node(path, s, node, child, arena);
+  size_t bound = 0;
+  if (node == nullptr || v.size() > node->size()) {
+    bound = bound_with_member(node ? node->known_bound() : 2,
+                              Value::string(path.field_name(s), path.has_plain_names()), child);
+  }
+  return v.with_bound(bound ? bound : size_bound(v));
 }
 
 }  // namespace
@@ -1828,10 +1843,11 @@ bool Path::is_reference() const {
 }
 
 void Path::classify() {
-  definite_ = field_chain_ = true;
+  definite_ = field_chain_ = plain_names_ = true;
   for (size_t i = 0; i < segments_.size(); ++i) {
     SegmentKind k = segments_[i].kind;
     field_chain_ &= k == SegmentKind::kField;
+    if (k == SegmentKind::kField) plain_names_ &= is_plain(field_name(segments_[i]));
     if (k == SegmentKind::kField || k == SegmentKind::kIndex) continue;
     if (k == SegmentKind::kFieldUnion && i + 1 == segments_.size()) continue;
     definite_ = false;
@@ -1850,16 +1866,7 @@ bool Path::decode(std::string_view bytes, Path& out) {
   return false;
 }
 
-EvalStatus evaluate(const Path& path, const Value& root, Arena& arena, Value& out) {
-  if (path.is_field_chain()) {  // the common `$.a.b`: member lookups and nothing else
-    const Value* cur = &root;
-    for (const Segment& s : path.segments()) {
-      cur = cur->find(path.field_name(s));
-      if (cur == nullptr) return EvalStatus::kNotFound;
-    }
-    out = *cur;
-    return EvalStatus::kOk;
-  }
+EvalStatus evaluate_general(const Path& path, const Value& root, Arena& arena, Value& out) {
   if (path.is_definite()) {
     return PathEvaluator::definite(path, root, arena, out) ? EvalStatus::kOk
                                                            : EvalStatus::kNotFound;

@@ -85,10 +85,12 @@ class Path {
   bool is_definite() const { return definite_; }
   // Only kField steps (`$.a.b`): evaluation is a chain of member lookups.
   bool is_field_chain() const { return field_chain_; }
+  // No kField name needs escaping in JSON (see Value::object's plain keys).
+  bool has_plain_names() const { return plain_names_; }
   std::span<const Segment> segments() const { return segments_; }
   // The name of a kField or kDescendField segment (or of an entry of a field union).
   std::string_view field_name(const Segment& s) const {
-    return std::string_view(strings_).substr(s.str_off, s.str_len);
+    return std::string_view(strings_.data() + s.str_off, s.str_len);  // checked by parse, decode
   }
 
   // Stable byte encoding, for the Program image; decode() validates what it reads.
@@ -105,6 +107,7 @@ class Path {
   bool context_ = false;
   bool definite_ = true;
   bool field_chain_ = true;
+  bool plain_names_ = true;
   std::vector<Segment> segments_;
   std::string strings_;
   std::vector<Segment> union_names_;
@@ -122,6 +125,23 @@ enum class EvalStatus : uint8_t { kOk, kNotFound };
 // when any step is missing (AWS then raises States.Runtime). An indefinite path yields an array
 // (allocated in `arena`) of every match, possibly empty, in document order as Jayway returns it.
 [[nodiscard]] EvalStatus evaluate(const Path& path, const Value& root, Arena& arena, Value& out);
+// evaluate() of any path but a field chain (which evaluate() does inline).
+[[nodiscard]] EvalStatus evaluate_general(const Path& path, const Value& root, Arena& arena,
+                                          Value& out);
+
+// Inline: most paths of most states are `$.a.b`, a chain of member lookups (forced, as
+// compilers otherwise call an outlined copy whose prologue costs as much as a short lookup).
+[[gnu::always_inline]] inline EvalStatus evaluate(const Path& path, const Value& root, Arena& arena,
+                                                  Value& out) {
+  if (!path.is_field_chain()) return evaluate_general(path, root, arena, out);
+  const Value* cur = &root;
+  for (const Segment& s : path.segments()) {
+    cur = cur->find(path.field_name(s));
+    if (cur == nullptr) return EvalStatus::kNotFound;
+  }
+  out = *cur;
+  return EvalStatus::kOk;
+}
 
 // Why a definite path found nothing, in the words of Jayway's PathNotFoundException that AWS
 // quotes in States.Runtime causes ("Invalid path '$.x' : No results for path: $['x']"):

@@ -3,6 +3,8 @@
 
 #include <cassert>
 
+#include "engine/json/write.h"
+
 namespace stepstream::json {
 
 std::string_view type_name(Type t) {
@@ -71,21 +73,33 @@ void ObjectBuilder::set(std::string_view key, const Value& v) {
   members_[size_++] = {key, v};
 }
 
+bool is_plain(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == '"' || c == '\\') return false;
+  return true;
+}
+
 Value deep_copy(const Value& v, Arena& arena) {
   switch (v.type()) {
     case Type::kString:
-      return Value::string(arena.copy(v.as_string()), v.is_plain_string());
+      return Value::string(arena.copy(v.as_string()),
+                           v.is_plain_string() || is_plain(v.as_string()));
     case Type::kArray: {
       Value* items = arena.alloc_array<Value>(v.size());
       for (uint32_t i = 0; i < v.size(); ++i)
         items[i] = deep_copy(v.items()[i], arena);
-      return Value::array(items, v.size());
+      const Value copy = Value::array(items, v.size());
+      return copy.with_bound(size_bound(copy));
     }
     case Type::kObject: {
       Member* ms = arena.alloc_array<Member>(v.size());
-      for (uint32_t i = 0; i < v.size(); ++i)
+      bool plain_keys = true;
+      for (uint32_t i = 0; i < v.size(); ++i) {
         ms[i] = {arena.copy(v.members()[i].key), deep_copy(v.members()[i].value, arena)};
-      return Value::object(ms, v.size());
+        plain_keys = plain_keys && is_plain(ms[i].key);
+      }
+      const Value copy = Value::object(ms, v.size(), plain_keys);
+      return copy.with_bound(size_bound(copy));
     }
     default:
       return v;

@@ -44,9 +44,11 @@ class Value {
     v.u_.a = items;
     return v;
   }
-  static Value object(const Member* members, uint32_t n) {
+  // `plain_keys` promises that no member's key needs escaping in JSON (as `plain` for strings).
+  static Value object(const Member* members, uint32_t n, bool plain_keys = false) {
     Value v(Type::kObject, n, 0);
     v.u_.m = members;
+    v.plain_ = plain_keys;
     return v;
   }
 
@@ -65,10 +67,29 @@ class Value {
   double as_double() const { return type_ == Type::kInt ? static_cast<double>(u_.i) : u_.d; }
   std::string_view as_string() const { return {u_.s, size_}; }
   bool is_plain_string() const { return plain_; }
+  // An object whose keys need no escaping (see object()).
+  bool has_plain_keys() const { return plain_; }
   std::span<const Value> items() const { return {u_.a, size_}; }
   std::span<const Member> members() const;
   // Number of items or members (0 for scalars).
   uint32_t size() const { return type_ == Type::kArray || type_ == Type::kObject ? size_ : 0; }
+
+  // For an array or object: an upper bound of the length of its JSON text (as write() writes
+  // it) recorded when it was built, so that payload checks and the writer need not walk it
+  // again; 0 when none was recorded.
+  size_t known_bound() const {
+    return (bound_ & kCoarse) ? static_cast<size_t>(bound_ & ~kCoarse) << 10 : bound_;
+  }
+  // The same array or object with `bound` recorded (exactly below 32 KiB, then rounded up to
+  // KiB; from 32 MiB on, nothing is recorded).
+  Value with_bound(size_t bound) const {
+    Value v = *this;
+    const size_t kib = (bound + 1023) >> 10;
+    v.bound_ = bound < kCoarse ? static_cast<uint16_t>(bound)
+               : kib < kCoarse ? static_cast<uint16_t>(kCoarse | kib)
+                               : 0;
+    return v;
+  }
 
   // The same value, not merely an equal one: same type and the same storage.
   bool identical(const Value& o) const {
@@ -80,8 +101,10 @@ class Value {
 
  private:
   constexpr Value(Type t, uint32_t size, int64_t i) : type_(t), size_(size), u_{.i = i} {}
+  static constexpr uint16_t kCoarse = 0x8000;  // bound_ counts KiB
   Type type_;
-  bool plain_ = false;  // strings only: see string()
+  bool plain_ = false;  // strings: see string(); objects: see object()
+  uint16_t bound_ = 0;  // arrays and objects: see known_bound()
   uint32_t size_;       // string length, item or member count, boolean value
   union {
     int64_t i;
@@ -102,15 +125,32 @@ inline std::span<const Member> Value::members() const {
   return {u_.m, size_};
 }
 
-// Inline: the hot step of every path. Length and first byte reject most keys before memcmp.
+// Whether n bytes at a and b are equal, without a library call for the short keys of most
+// objects: two loads of each side that overlap when n is not a power of two.
+inline bool same_bytes(const char* a, const char* b, size_t n) {
+  auto differ = [a, b]<class T>(size_t at, T) {
+    T x, y;
+    std::memcpy(&x, a + at, sizeof x);
+    std::memcpy(&y, b + at, sizeof y);
+    return x ^ y;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    return (differ(0, uint64_t{}) | differ(n - 8, uint64_t{})) == 0;
+  }
+  if (n >= 4) return (differ(0, uint32_t{}) | differ(n - 4, uint32_t{})) == 0;
+  if (n >= 2) return (differ(0, uint16_t{}) | differ(n - 2, uint16_t{})) == 0;
+  return n == 0 || *a == *b;
+}
+
+// Inline: the hot step of every path. The length rejects most keys before any byte.
 inline const Value* Value::find(std::string_view key) const {
   if (type_ != Type::kObject) return nullptr;
   const size_t n = key.size();
   // Backwards: the last of repeated keys wins, as in Jackson's object model that AWS uses.
   for (uint32_t i = size_; i-- > 0;) {
     const std::string_view k = u_.m[i].key;
-    if (k.size() == n && (n == 0 || (k[0] == key[0] && std::memcmp(k.data(), key.data(), n) == 0)))
-      return &u_.m[i].value;
+    if (k.size() == n && same_bytes(k.data(), key.data(), n)) return &u_.m[i].value;
   }
   return nullptr;
 }
@@ -135,7 +175,12 @@ class ObjectBuilder {
   uint32_t size_ = 0;
 };
 
-// Copies `v` and everything it references into `arena`.
+// Whether no byte of `s` needs escaping in JSON text (none is a control character, '"' or '\\').
+bool is_plain(std::string_view s);
+
+// Copies `v` and everything it references into `arena`. The copy's strings and objects carry
+// the plain flags (see string(), object()) that hold, even where `v` lacked them: copies are
+// made once (constants, mock results) and written many times.
 Value deep_copy(const Value& v, Arena& arena);
 
 // A value that owns its storage: for constants and results that outlive an execution.

@@ -30,8 +30,6 @@ void append_utf8(uint32_t cp, std::string& out) {
 
 namespace {
 
-size_t size_bound(const Value& v);
-
 // An upper bound of serialized_size that costs one step per value, none per character: numbers
 // count as their longest text, every character of a string as the longest escape (\u0000).
 // Scalars are bounded inline; containers recurse through size_bound.
@@ -51,7 +49,10 @@ inline size_t scalar_bound(const Value& v) {
   }
 }
 
+}  // namespace
+
 size_t size_bound(const Value& v) {
+  if (const size_t known = v.known_bound()) return known;
   switch (v.type()) {
     case Type::kArray: {
       size_t n = 2 + v.size();
@@ -61,14 +62,17 @@ size_t size_bound(const Value& v) {
     }
     case Type::kObject: {
       size_t n = 2 + v.size();
+      const size_t key_factor = v.has_plain_keys() ? 1 : 6;
       for (const Member& m : v.members())
-        n += 6 * m.key.size() + 3 + scalar_bound(m.value);
+        n += key_factor * m.key.size() + 3 + scalar_bound(m.value);
       return n;
     }
     default:
       return scalar_bound(v);
   }
 }
+
+namespace {
 
 // SWAR test of eight bytes for any that write_string must escape.
 bool needs_escape8(const char* p) {
@@ -140,6 +144,49 @@ char* write_string_raw(std::string_view s, char* p) {
   return p;
 }
 
+// memcpy without a library call for the short strings and keys of most documents: two copies
+// that overlap when n is not a power of two.
+inline void copy_bytes(char* dst, const char* src, size_t n) {
+  auto copy = [dst, src]<class T>(size_t at, T) {
+    T x;
+    std::memcpy(&x, src + at, sizeof x);
+    std::memcpy(dst + at, &x, sizeof x);
+  };
+  if (n > 16) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 8) {
+    copy(0, uint64_t{});
+    copy(n - 8, uint64_t{});
+  } else if (n >= 4) {
+    copy(0, uint32_t{});
+    copy(n - 4, uint32_t{});
+  } else if (n >= 2) {
+    copy(0, uint16_t{});
+    copy(n - 2, uint16_t{});
+  } else if (n == 1) {
+    *dst = *src;
+  }
+}
+
+// A string known to need no escaping: its quoted text, copied as is.
+inline char* write_plain(std::string_view s, char* p) {
+  *p = '"';
+  copy_bytes(p + 1, s.data(), s.size());
+  p += s.size() + 1;
+  *p = '"';
+  return p + 1;
+}
+
+char* write_raw(const Value& v, char* p);
+
+// write_raw() of an item or member value, with plain strings and integers (most of them)
+// written without its call.
+inline char* write_item(const Value& v, char* p) {
+  if (v.is_string() && v.is_plain_string()) return write_plain(v.as_string(), p);
+  if (v.is_int()) return std::to_chars(p, p + 24, v.as_int()).ptr;
+  return write_raw(v, p);
+}
+
 char* write_raw(const Value& v, char* p) {
   switch (v.type()) {
     case Type::kNull:
@@ -156,13 +203,7 @@ char* write_raw(const Value& v, char* p) {
     case Type::kDouble:
       return p + format_number(v, p);
     case Type::kString:
-      if (v.is_plain_string()) {
-        *p = '"';
-        if (!v.as_string().empty()) std::memcpy(p + 1, v.as_string().data(), v.as_string().size());
-        p += v.as_string().size() + 1;
-        *p = '"';
-        return p + 1;
-      }
+      if (v.is_plain_string()) return write_plain(v.as_string(), p);
       return write_string_raw(v.as_string(), p);
     case Type::kArray: {
       *p++ = '[';
@@ -170,20 +211,21 @@ char* write_raw(const Value& v, char* p) {
       for (const Value& item : v.items()) {
         if (!first) *p++ = ',';
         first = false;
-        p = write_raw(item, p);
+        p = write_item(item, p);
       }
       *p++ = ']';
       return p;
     }
     case Type::kObject: {
       *p++ = '{';
+      const bool plain_keys = v.has_plain_keys();
       bool first = true;
       for (const Member& m : v.members()) {
         if (!first) *p++ = ',';
         first = false;
-        p = write_string_raw(m.key, p);
+        p = plain_keys ? write_plain(m.key, p) : write_string_raw(m.key, p);
         *p++ = ':';
-        p = write_raw(m.value, p);
+        p = write_item(m.value, p);
       }
       *p++ = '}';
       return p;
@@ -211,6 +253,33 @@ size_t format_number(const Value& v, char* buf) {
   // Java switches to scientific notation outside [1e-3, 1e7).
   double mag = std::fabs(d);
   bool sci = mag != 0 && (mag < 1e-3 || mag >= 1e7);
+  if (!sci) {
+    // Most numbers in events have a few decimals. When i / 10^k == |d| for an integer i and
+    // the least k <= 3, "i with k decimals" is the shortest text that reads back as d, which
+    // is what to_chars would find: below 1e7 doubles are far closer together than 10^-3, so
+    // no other text of that length reads back as d. (No library call for the common case.)
+    // Thousandths settle it at once: some k <= 3 reads back iff k = 3 does, and the least k
+    // drops the trailing zeros of i.
+    auto i = static_cast<int64_t>(mag * 1000 + 0.5);
+    if (static_cast<double>(i) / 1000 == mag) {
+      int k = 3;
+      for (; k > 0 && i % 10 == 0; --k)
+        i /= 10;
+      static constexpr int64_t kScale[] = {1, 10, 100, 1000};
+      if (std::signbit(d)) *buf++ = '-';
+      buf = std::to_chars(buf, buf + 24, i / kScale[k]).ptr;
+      *buf++ = '.';
+      if (k == 0) {
+        *buf++ = '0';
+      } else {
+        int64_t frac = i % kScale[k];
+        for (int j = k; j-- > 0; frac /= 10)
+          buf[j] = static_cast<char>('0' + frac % 10);
+        buf += k;
+      }
+      return static_cast<size_t>(buf - begin);
+    }
+  }
   char tmp[32];
   auto r = std::to_chars(tmp, tmp + sizeof tmp, d,
                          sci ? std::chars_format::scientific : std::chars_format::fixed);
@@ -300,8 +369,10 @@ size_t exact_size(const Value& v, size_t limit) {
     }
     case Type::kObject: {
       size_t n = 2 + (v.size() ? v.size() - 1 : 0);
+      const bool plain_keys = v.has_plain_keys();
       for (const Member& m : v.members()) {
-        n += exact_string_size(m.key) + 1 + exact_size(m.value, limit);
+        n += (plain_keys ? m.key.size() + 2 : exact_string_size(m.key)) + 1 +
+             exact_size(m.value, limit);
         if (n > limit) break;
       }
       return n;
@@ -316,7 +387,7 @@ size_t serialized_size(const Value& v) {
   return exact_size(v, SIZE_MAX);
 }
 
-bool exceeds_size(const Value& v, size_t limit) {
+bool exceeds_size_counted(const Value& v, size_t limit) {
   // Most documents are far below the limit: a cheap upper bound settles them.
   return size_bound(v) > limit && exact_size(v, limit) > limit;
 }

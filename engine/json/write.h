@@ -23,10 +23,34 @@ std::string to_string(const Value& v);
 // Appends code point `cp` encoded as UTF-8.
 void append_utf8(uint32_t cp, std::string& out);
 
+// An upper bound of serialized_size(v) at one step per value, none per character and none
+// inside an array or object that carries a known_bound().
+size_t size_bound(const Value& v);
+// For builders: the known_bound() of an object once member `key`: `v` is added to one whose
+// bound was `bound` (0, unknown, stays 0); `plain_key` as Value::is_plain_string of the key.
+inline size_t bound_with_member(size_t bound, std::string_view key, bool plain_key,
+                                const Value& v) {
+  if (bound == 0) return 0;
+  // Inline for scalars (every one but a string within 40 bytes, the longest number).
+  const size_t value = v.is_string()     ? (v.is_plain_string() ? 1 : 6) * v.as_string().size() + 2
+                       : v.size() == 0   ? 40
+                       : v.known_bound() ? v.known_bound()
+                                         : size_bound(v);
+  return bound + (plain_key ? 1 : 6) * key.size() + 4 + value;
+}
+inline size_t bound_with_member(size_t bound, const Value& key, const Value& v) {
+  return bound_with_member(bound, key.as_string(), key.is_plain_string(), v);
+}
 // The length of write(v)'s text, counted without writing.
 size_t serialized_size(const Value& v);
+// exceeds_size() when no known_bound() settles it.
+bool exceeds_size_counted(const Value& v, size_t limit);
 // Whether write(v)'s text would be longer than `limit` bytes; cheap for documents well below
-// the limit (a bound settles them) and for those far above it (counting stops early).
-bool exceeds_size(const Value& v, size_t limit);
+// the limit (a bound settles them, inline when the value carries it) and for those far above
+// it (counting stops early).
+inline bool exceeds_size(const Value& v, size_t limit) {
+  const size_t known = v.known_bound();
+  return (known == 0 || known > limit) && exceeds_size_counted(v, limit);
+}
 
 }  // namespace stepstream::json

@@ -515,6 +515,12 @@ void format_value(const Value& v, std::string& out) {
       out.push_back('}');
       return;
     }
+    case Type::kInt:
+    case Type::kDouble: {
+      char buf[40];
+      out.append(buf, json::format_number(v, buf));
+      return;
+    }
     default:
       json::write(v, out);
   }
@@ -522,35 +528,89 @@ void format_value(const Value& v, std::string& out) {
 
 // The template's `{}` are placeholders; `\{`, `\}`, `\'` and `\\` stand for the character after
 // the backslash (the parser keeps them in a literal template for this reason).
+// format() of a plain template (most): it holds no backslash, so "{}" is all that is special in
+// it. With at most kMaxValues values, strings and numbers only, the text is made in the arena at
+// its final size. Returns false to leave the call to format()'s general path.
+bool format_plain(std::string_view t, std::span<const Value> args, Arena& arena,
+                  IntrinsicResult& result) {
+  constexpr size_t kMaxValues = 8;
+  const size_t values = args.size() - 1;
+  if (values > kMaxValues) return false;
+  size_t at[kMaxValues + 1];  // where the placeholders are
+  size_t found = 0;
+  for (size_t from = 0; from < t.size() && found <= values;) {
+    const auto* brace =
+        static_cast<const char*>(std::memchr(t.data() + from, '{', t.size() - from));
+    if (brace == nullptr) break;
+    const auto i = static_cast<size_t>(brace - t.data());
+    if (i + 1 < t.size() && t[i + 1] == '}') at[found++] = i;
+    from = i + 1;
+  }
+  if (found != values) return false;  // the general path says what is wrong
+  std::string_view text[kMaxValues];
+  char numbers[kMaxValues][40];
+  bool plain = true;
+  size_t size = t.size() - 2 * values;
+  for (size_t k = 0; k < values; ++k) {
+    const Value& v = args[k + 1];
+    if (v.is_string()) {
+      text[k] = v.as_string();
+      plain = plain && v.is_plain_string();
+    } else if (v.is_number()) {
+      text[k] = std::string_view(numbers[k], json::format_number(v, numbers[k]));
+    } else {
+      return false;
+    }
+    size += text[k].size();
+  }
+  char* const begin = static_cast<char*>(arena.alloc(size ? size : 1, 1));
+  char* out = begin;
+  size_t literal = 0;
+  for (size_t k = 0; k < values; ++k) {
+    std::memcpy(out, t.data() + literal, at[k] - literal);
+    out += at[k] - literal;
+    if (!text[k].empty()) std::memcpy(out, text[k].data(), text[k].size());
+    out += text[k].size();
+    literal = at[k] + 2;
+  }
+  if (literal < t.size()) std::memcpy(out, t.data() + literal, t.size() - literal);
+  result = ok(Value::string(std::string_view(begin, size), plain));
+  return true;
+}
+
 IntrinsicResult format(std::span<const Value> args, Arena& arena) {
   if (!args[0].is_string()) return fail_type(Intrinsic::kFormat, args, 0, "a string");
   std::string_view t = args[0].as_string();
-  size_t placeholders = 0;
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == '\\' && i + 1 < t.size() && is_format_escape(t[i + 1])) {
+  if (IntrinsicResult r; args[0].is_plain_string() && format_plain(t, args, arena, r)) return r;
+  std::string& out = scratch();
+  // The text needs no escaping in JSON when the template and every value printed need none
+  // (a plain template holds no backslash, so no escape either).
+  bool plain = args[0].is_plain_string();
+  // One pass: placeholders are counted as they are filled; a count that does not match the
+  // values fails below, and then the text made so far is dropped.
+  size_t placeholders = 0, literal = 0;  // literal: the start of template text not yet copied
+  for (size_t i = 0; i + 1 < t.size(); ++i) {
+    if (t[i] == '\\' && is_format_escape(t[i + 1])) {
+      out.append(t.substr(literal, i - literal));
+      out.push_back(t[++i]);
+      literal = i + 1;
+    } else if (t[i] == '{' && t[i + 1] == '}') {
+      out.append(t.substr(literal, i - literal));
+      if (++placeholders < args.size()) {
+        const Value& v = args[placeholders];
+        plain = plain && (v.is_string() ? v.is_plain_string() : !v.is_array() && !v.is_object());
+        format_value(v, out);
+      }
       ++i;
-    } else if (t[i] == '{' && i + 1 < t.size() && t[i + 1] == '}') {
-      ++placeholders;
-      ++i;
+      literal = i + 1;
     }
   }
   if (placeholders != args.size() - 1)
     return fail(Intrinsic::kFormat, "the format string has " + std::to_string(placeholders) +
                                         " placeholder(s) but " + std::to_string(args.size() - 1) +
                                         " value(s) were given");
-  std::string& out = scratch();
-  size_t next = 1;
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == '\\' && i + 1 < t.size() && is_format_escape(t[i + 1])) {
-      out.push_back(t[++i]);
-    } else if (t[i] == '{' && i + 1 < t.size() && t[i + 1] == '}') {
-      format_value(args[next++], out);
-      ++i;
-    } else {
-      out.push_back(t[i]);
-    }
-  }
-  return ok(arena_string(out, arena));
+  if (literal < t.size()) out.append(t.substr(literal));
+  return ok(Value::string(arena.copy(out), plain));
 }
 
 // ---- the functions -----------------------------------------------------------------------

@@ -1045,7 +1045,7 @@ void Vm::run_frame(Execution& x) {
         break;
       }
       case Op::NEWOBJ:
-        R[a] = Value::object(x.arena_.alloc_array<json::Member>(b), 0);
+        R[a] = Value::object(x.arena_.alloc_array<json::Member>(b), 0, true).with_bound(2);
         x.builder_room_[x.base_ + a] = b;
         break;
       case Op::NEWARR:
@@ -1064,9 +1064,12 @@ void Vm::run_frame(Execution& x) {
         --x.builder_room_[x.base_ + a];
         auto* members = const_cast<json::Member*>(R[a].members().data());
         uint32_t n = R[a].size();
-        members[n] = {p_.constant(b).as_string(),
-                      bytecode::op_of(in) == Op::SETK ? p_.constant(c) : R[c]};
-        R[a] = Value::object(members, n + 1);
+        const Value& key = p_.constant(b);
+        members[n] = {key.as_string(), bytecode::op_of(in) == Op::SETK ? p_.constant(c) : R[c]};
+        // The bound grows with each member, so that the payload check and the writer need not
+        // walk the object.
+        R[a] = Value::object(members, n + 1, R[a].has_plain_keys() && key.is_plain_string())
+                   .with_bound(json::bound_with_member(R[a].known_bound(), key, members[n].value));
         break;
       }
       case Op::PUSHK:
@@ -1171,6 +1174,22 @@ void Vm::run_frame(Execution& x) {
         raise(x, p_.constant(b).as_string(), p_.constant(c).as_string());
         if (x.stop_) return;
         break;
+      case Op::OBJECT: {
+        // A payload template in one step: its keys from the constant, its values computed into
+        // consecutive registers (the verifier checked the range). The bound grows with each
+        // member, so that the payload check and the writer need not walk the object.
+        const Value& keys = p_.constant(b);
+        const uint32_t n = keys.size();
+        auto* members = x.arena_.alloc_array<json::Member>(n);
+        const bool plain_keys = keys.has_plain_keys();
+        size_t bound = 2;
+        for (uint32_t i = 0; i < n; ++i) {
+          members[i] = {keys.members()[i].key, R[c + i]};
+          bound = json::bound_with_member(bound, members[i].key, plain_keys, members[i].value);
+        }
+        R[a] = Value::object(members, n, plain_keys).with_bound(bound);
+        break;
+      }
       case Op::kCount:
         assert(false && "verified programs hold no such opcode");
         x.stop_ = true;

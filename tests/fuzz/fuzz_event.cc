@@ -1,5 +1,6 @@
 // Fuzzes the event parser and writer: bytes -> json::Parser into an Arena -> json::write, and
-// the text written must be stable: parsing it again writes it identically.
+// the text written must be stable: parsing it again writes it identically. The parser's fast
+// path must agree with simdjson alone (parse_reference) on every input.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,10 +27,15 @@ void fuzz_one(std::string_view text) {
   json::Arena& a = arena();
   a.reset();
   json::ParseResult first = parser().parse(text, a);
+  json::ParseResult reference = parser().parse_reference(text, a);
+  check(first.ok() == reference.ok() && first.error == reference.error,
+        "the fast path accepts and rejects as simdjson does");
   if (!first.ok()) return;
 
   std::string written;
   json::write(first.value, written);
+  check(json::to_string(reference.value) == written, "the fast path reads what simdjson reads");
+  check(json::equal(reference.value, first.value), "the fast path reads what simdjson reads");
   check(json::serialized_size(first.value) == written.size(),
         "serialized_size counts what write writes");
   check(!json::exceeds_size(first.value, written.size()), "exceeds_size(v, size) is false");

@@ -32,6 +32,9 @@ TEST(Value, Numbers) {
   EXPECT_EQ(roundtrip("9223372036854775807"), "9223372036854775807");
   EXPECT_EQ(roundtrip("18446744073709551616"), "1.8446744073709552E19");
   EXPECT_EQ(roundtrip("123456789012345678901234567890"), "1.2345678901234568E29");
+  // Many significant digits (simdjson's get_number() read these as 0: simdjson#2099).
+  EXPECT_EQ(roundtrip("3.14159265358979323846"), "3.141592653589793");
+  EXPECT_EQ(roundtrip("[\"\u00e9\", 1000000000.000000001]"), "[\"\xc3\xa9\",1.0E9]");
 }
 
 TEST(Value, StringEscapes) {
@@ -51,6 +54,82 @@ TEST(Value, Errors) {
     auto r = parse(bad, arena);
     EXPECT_FALSE(r.ok()) << bad;
   }
+}
+
+// Documents on both sides of the fast path's subset, valid and not.
+constexpr const char* kEdgeDocuments[] = {"{}",
+                                          "[]",
+                                          " { \"a\" : [ 1 , -2 , 3.5 , true , false , null ] } ",
+                                          "0",
+                                          "-0",
+                                          "-0.0",
+                                          "1e5",
+                                          "1E+5",
+                                          "1e-5",
+                                          "2.5e-324",
+                                          "1e-400",
+                                          "1e400",
+                                          "123456789012345678",
+                                          "1234567890123456789",
+                                          "-9223372036854775808",
+                                          "18446744073709551615",
+                                          "01",
+                                          "1.",
+                                          ".5",
+                                          "-",
+                                          "1e",
+                                          "1e+",
+                                          "+1",
+                                          "[1,]",
+                                          "[,1]",
+                                          "{\"a\":1,}",
+                                          "{\"a\"}",
+                                          "{1:2}",
+                                          "tru",
+                                          "truex",
+                                          "[true1]",
+                                          "nul",
+                                          "\"abc",
+                                          "\"a\\\"b\"",
+                                          "\"caf\xc3\xa9\"",
+                                          "\"\xff\"",
+                                          "\"tab\there\"",
+                                          "[1] x",
+                                          "{\"a\":{\"b\":{\"c\":[[[[]]]]}}}",
+                                          "\"\x7f\"",
+                                          "{\"k\":\"v\",\"k\":\"w\"}",
+                                          "  \"top\"  ",
+                                          "\t\r\n[\n]",
+                                          "[1 2]",
+                                          "\"\"",
+                                          "{\"\":\"\"}",
+                                          "1.25e+2",
+                                          "-1.5E-3",
+                                          "100000000000000000000",
+                                          "3.14159265358979323846",
+                                          "12345678901234567.89",
+                                          "null\n",
+                                          " true ",
+                                          "nulll"};
+
+// parse() reads the common case with a scalar parser of its own and leaves the rest to
+// simdjson; both must read every document alike, valid or not, as parse_reference does.
+TEST(Value, FastPathAgreesWithSimdjson) {
+  Parser parser;
+  for (const char* text : kEdgeDocuments) {
+    std::string_view t(text);
+    Arena a, b;
+    ParseResult fast = parser.parse(t, a), ref = parser.parse_reference(t, b);
+    EXPECT_EQ(fast.ok(), ref.ok()) << t;
+    EXPECT_EQ(fast.error, ref.error) << t;
+    if (fast.ok() && ref.ok()) {
+      EXPECT_EQ(to_string(fast.value), to_string(ref.value)) << t;
+    }
+  }
+  std::string deep(100, '[');
+  deep += std::string(100, ']');
+  Arena a;
+  EXPECT_EQ(to_string(parser.parse(deep, a).value), deep);
 }
 
 TEST(Value, FindAndEqual) {

@@ -117,14 +117,14 @@ TEST(VmCorruptProgram, BuilderOverflowIsAnErrorNotAWrite) {
   ASSERT_TRUE(compile::build_program(
       R"({"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"$.x"},"End":true}}})", {},
       program, problems));
-  bool patched = false;
-  for (auto& in : program.code) {
-    if (bytecode::op_of(in) == bytecode::Op::NEWOBJ) {
-      in = bytecode::encode(bytecode::Op::NEWOBJ, bytecode::a_of(in), 0, 0);
-      patched = true;
-    }
-  }
-  ASSERT_TRUE(patched);
+  // The compiler builds templates with OBJECT; builders come from images made by hand (or by
+  // earlier compilers): a builder with room for no member, given one.
+  ASSERT_GT(program.num_registers, 4u);
+  using bytecode::Op;
+  program.code = {bytecode::encode(Op::NEWOBJ, 4, 0, 0),
+                  bytecode::encode(Op::SETR, 4, program.states[0].name, 0),
+                  bytecode::encode(Op::SUCCEED, 0, 4, 0)};
+  program.states[0].entry_pc = 0;
   ASSERT_EQ(bytecode::verify(program), "");
   vm::VirtualClock clock(0);
   vm::Random random;
