@@ -1,8 +1,10 @@
 // End-to-end benchmark: Kafka -> engine -> Kafka against librdkafka's raw passthrough, in one run
 // on one embedded broker, and the engine again with its metrics on (served on a port, every
 // execution counted): what metrics cost. All run as child processes and are timed by an outside
-// watcher of their output topic; then the engine runs at half its measured maximum while the
-// watcher measures each output's latency from the moment its input was produced.
+// watcher of their output topic, and charged the CPU time they used (the rusage of each child,
+// start and idle time included): on a shared machine rates swing with others' load, CPU per record
+// much less. Then the engine runs at half its measured maximum while the watcher measures each
+// output's latency from the moment its input was produced.
 //
 //   stepstream_e2e [--events N] [--partitions P] [--workers W] [--latency-seconds S]
 //                  [--warmup-seconds S] [--rounds R] [--trace 1]
@@ -10,6 +12,7 @@
 // (`stepstream_e2e --passthrough BROKERS IN OUT GROUP` is the passthrough child.)
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,10 +199,21 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   return pid;
 }
 
-void stop(pid_t pid) {
+// Stops the child and returns the CPU seconds (user + system) it used.
+double stop(pid_t pid) {
   kill(pid, SIGTERM);
   int st = 0;
-  waitpid(pid, &st, 0);
+  rusage ru{};
+  wait4(pid, &st, 0, &ru);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 // Reads whole topics from the beginning, without a group, and notes when records arrive.
@@ -361,6 +375,7 @@ int orchestrate(const Options& o) {
 
   // Throughput, alternating so that drift on a shared machine hits both alike.
   std::vector<double> pt_rates, eng_rates, engm_rates;
+  std::vector<double> pt_cpu, eng_cpu, engm_cpu;  // microseconds per record
   for (int r = 0; r < o.rounds; ++r) {
     std::string round = std::to_string(r);
     {
@@ -370,11 +385,12 @@ int orchestrate(const Options& o) {
       auto start = Clock::now();
       bool done = w.count(o.events, std::chrono::seconds(300));
       double wall = std::chrono::duration<double>(Clock::now() - start).count();
-      stop(pid);
+      double cpu = stop(pid);
       if (!done) die("passthrough did not deliver every record");
       pt_rates.push_back(w.rate(o.events));
-      std::printf("round %d: passthrough %.0f records/s (all in %.1f s from start)\n", r,
-                  pt_rates.back(), wall);
+      pt_cpu.push_back(cpu * 1e6 / static_cast<double>(o.events));
+      std::printf("round %d: passthrough %.0f records/s, %.2f us CPU per record (all in %.1f s)\n",
+                  r, pt_rates.back(), pt_cpu.back(), wall);
     }
     // The engine without metrics, then with them.
     for (bool with_metrics : {false, true}) {
@@ -395,18 +411,35 @@ int orchestrate(const Options& o) {
       auto start = Clock::now();
       bool done = w.count(o.events, std::chrono::seconds(300));
       double wall = std::chrono::duration<double>(Clock::now() - start).count();
-      stop(pid);
+      double cpu = stop(pid);
       if (!done)
         die("the engine did not deliver every record (see /tmp/stepstream_e2e.engine.log)");
       auto& rates = with_metrics ? engm_rates : eng_rates;
+      auto& cpus = with_metrics ? engm_cpu : eng_cpu;
       rates.push_back(w.rate(o.events));
-      std::printf("round %d: engine%s %.0f records/s (all in %.1f s from start)\n", r,
-                  with_metrics ? " + metrics" : "          ", rates.back(), wall);
+      cpus.push_back(cpu * 1e6 / static_cast<double>(o.events));
+      std::printf("round %d: engine%s %.0f records/s, %.2f us CPU per record (all in %.1f s)\n", r,
+                  with_metrics ? " + metrics" : "          ", rates.back(), cpus.back(), wall);
     }
   }
   double pt = *std::max_element(pt_rates.begin(), pt_rates.end());
   double eng = *std::max_element(eng_rates.begin(), eng_rates.end());
   double engm = *std::max_element(engm_rates.begin(), engm_rates.end());
+  // The throughput table comes before the latency run, which can fail on an overloaded machine.
+  std::printf("\n| measure (best of %d rounds; CPU: median) | value |\n|---|---|\n", o.rounds);
+  std::printf(
+      "| librdkafka passthrough (consume, produce idempotent acks=all, commit after "
+      "delivery) | %.0f records/s, %.2f us CPU per record |\n",
+      pt, median(pt_cpu));
+  std::printf("| engine, iot-telemetry, %d workers | %.0f records/s, %.2f us CPU per record |\n",
+              o.workers, eng, median(eng_cpu));
+  std::printf("| engine / passthrough | %.2f (target >= 0.80); CPU %.2f |\n", eng / pt,
+              median(pt_cpu) / median(eng_cpu));
+  std::printf("| engine with metrics served | %.0f records/s, %.2f us CPU per record |\n", engm,
+              median(engm_cpu));
+  std::printf("| metrics cost (1 - with / without) | %.1f%% (target <= 3%%); CPU %.1f%% |\n",
+              100 * (1 - engm / eng), 100 * (median(engm_cpu) / median(eng_cpu) - 1));
+  std::fflush(stdout);
 
   // Latency at half the engine's maximum.
   double rate = eng / 2;
@@ -481,16 +514,6 @@ int orchestrate(const Options& o) {
   }
   double p50 = percentile(latency_ms, 0.50), p99 = percentile(latency_ms, 0.99);
 
-  std::printf("\n| measure | value |\n|---|---|\n");
-  std::printf(
-      "| librdkafka passthrough (consume, produce idempotent acks=all, commit after "
-      "delivery) | %.0f records/s |\n",
-      pt);
-  std::printf("| engine, iot-telemetry, %d workers | %.0f records/s |\n", o.workers, eng);
-  std::printf("| engine / passthrough | %.2f (target >= 0.80) |\n", eng / pt);
-  std::printf("| engine with metrics served | %.0f records/s |\n", engm);
-  std::printf("| metrics cost (1 - with / without) | %.1f%% (target <= 3%%) |\n",
-              100 * (1 - engm / eng));
   std::printf("| output latency at %.0f events/s (half the maximum), p50 | %.1f ms |\n", rate, p50);
   std::printf("| output latency at %.0f events/s, p99 | %.1f ms (target <= 50) |\n", rate, p99);
   std::printf(
