@@ -7,7 +7,7 @@
 // output's latency from the moment its input was produced.
 //
 //   stepstream_e2e [--events N] [--partitions P] [--workers W] [--latency-seconds S]
-//                  [--warmup-seconds S] [--rounds R] [--trace 1]
+//                  [--warmup-seconds S] [--rounds R] [--trace 1] [--latency-rate N]
 //
 // (`stepstream_e2e --passthrough BROKERS IN OUT GROUP` is the passthrough child.)
 #include <librdkafka/rdkafka.h>
@@ -181,7 +181,8 @@ struct Options {
   int latency_seconds = 12;
   int warmup_seconds = 2;
   int rounds = 3;
-  bool trace = false;  // latency percentiles per second of the latency run
+  bool trace = false;       // latency percentiles per second of the latency run
+  double latency_rate = 0;  // events/s of the latency run; 0: half the engine's best rate
 };
 
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
@@ -441,8 +442,8 @@ int orchestrate(const Options& o) {
               100 * (1 - engm / eng), 100 * (median(engm_cpu) / median(eng_cpu) - 1));
   std::fflush(stdout);
 
-  // Latency at half the engine's maximum.
-  double rate = eng / 2;
+  // Latency at half the engine's maximum (or at a given rate, to compare builds at equal load).
+  double rate = o.latency_rate > 0 ? o.latency_rate : eng / 2;
   Watcher w(b, {"lat-out"}, o.partitions);
   pid_t pid = spawn({STEPSTREAM_BINARY, "run", "--brokers", b, "--definition", def, "--input-topic",
                      "lat-in", "--output-topic", "lat-out", "--dlq-topic", "lat-dlq", "--group",
@@ -514,7 +515,8 @@ int orchestrate(const Options& o) {
   }
   double p50 = percentile(latency_ms, 0.50), p99 = percentile(latency_ms, 0.99);
 
-  std::printf("| output latency at %.0f events/s (half the maximum), p50 | %.1f ms |\n", rate, p50);
+  std::printf("| output latency at %.0f events/s (%s), p50 | %.1f ms |\n", rate,
+              o.latency_rate > 0 ? "as given" : "half the maximum", p50);
   std::printf("| output latency at %.0f events/s, p99 | %.1f ms (target <= 50) |\n", rate, p99);
   std::printf(
       "(latency: from the feeder's produce call to the watcher's receipt of the output, "
@@ -544,6 +546,8 @@ int main(int argc, char** argv) {
       o.trace = v != 0;
     } else if (a == "--warmup-seconds") {
       o.warmup_seconds = static_cast<int>(v);
+    } else if (a == "--latency-rate") {
+      o.latency_rate = static_cast<double>(v);
     } else if (a == "--rounds") {
       o.rounds = static_cast<int>(v);
     } else {
