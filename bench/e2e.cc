@@ -1,15 +1,18 @@
 // End-to-end benchmark: Kafka -> engine -> Kafka against librdkafka's raw passthrough, in one run
 // on one embedded broker, and the engine again with its metrics on (served on a port, every
 // execution counted): what metrics cost. All run as child processes and are timed by an outside
-// watcher of their output topic; then the engine runs at half its measured maximum while the
-// watcher measures each output's latency from the moment its input was produced.
+// watcher of their output topic, and charged the CPU time they used (the rusage of each child,
+// start and idle time included): on a shared machine rates swing with others' load, CPU per record
+// much less. Then the engine runs at half its measured maximum while the watcher measures each
+// output's latency from the moment its input was produced.
 //
 //   stepstream_e2e [--events N] [--partitions P] [--workers W] [--latency-seconds S]
-//                  [--warmup-seconds S] [--rounds R] [--trace 1]
+//                  [--warmup-seconds S] [--rounds R] [--trace 1] [--latency-rate N]
 //
 // (`stepstream_e2e --passthrough BROKERS IN OUT GROUP` is the passthrough child.)
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,7 +103,10 @@ int passthrough(const std::string& brokers, const std::string& in, const std::st
   rd_kafka_topic_partition_list_destroy(topics);
   rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer);
 
-  // The benchmark's partitions never move (one consumer): a tracker per partition, made lazily.
+  // The benchmark's partitions never move (one consumer): a tracker per partition, made lazily,
+  // as large as the engine's (connectors/kafka/runner.cc): a million slots each cost 8 MiB of
+  // zeroing in the middle of the measurement.
+  constexpr size_t kTrackerCapacity = 16384;
   std::vector<std::unique_ptr<runtime::OffsetTracker>> trackers(1024);
   std::vector<int64_t> committed(trackers.size(), -1);
   auto commit = [&](int async) {
@@ -131,9 +137,9 @@ int passthrough(const std::string& brokers, const std::string& in, const std::st
       rd_kafka_message_t* m = batch[static_cast<size_t>(i)];
       if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         auto& t = trackers[static_cast<size_t>(m->partition)];
-        if (!t) t = std::make_unique<runtime::OffsetTracker>(1 << 20);
+        if (!t) t = std::make_unique<runtime::OffsetTracker>(kTrackerCapacity);
         runtime::OffsetTracker::Slot* slot;
-        while ((slot = t->begin(m->offset)) == nullptr) {  // a million in flight: wait
+        while ((slot = t->begin(m->offset)) == nullptr) {  // the tracker is full: wait
           rd_kafka_poll(producer, 1);
           t->advance();
         }
@@ -175,7 +181,8 @@ struct Options {
   int latency_seconds = 12;
   int warmup_seconds = 2;
   int rounds = 3;
-  bool trace = false;  // latency percentiles per second of the latency run
+  bool trace = false;       // latency percentiles per second of the latency run
+  double latency_rate = 0;  // events/s of the latency run; 0: half the engine's best rate
 };
 
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
@@ -193,10 +200,21 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   return pid;
 }
 
-void stop(pid_t pid) {
+// Stops the child and returns the CPU seconds (user + system) it used.
+double stop(pid_t pid) {
   kill(pid, SIGTERM);
   int st = 0;
-  waitpid(pid, &st, 0);
+  rusage ru{};
+  wait4(pid, &st, 0, &ru);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 // Reads whole topics from the beginning, without a group, and notes when records arrive.
@@ -358,6 +376,7 @@ int orchestrate(const Options& o) {
 
   // Throughput, alternating so that drift on a shared machine hits both alike.
   std::vector<double> pt_rates, eng_rates, engm_rates;
+  std::vector<double> pt_cpu, eng_cpu, engm_cpu;  // microseconds per record
   for (int r = 0; r < o.rounds; ++r) {
     std::string round = std::to_string(r);
     {
@@ -367,11 +386,12 @@ int orchestrate(const Options& o) {
       auto start = Clock::now();
       bool done = w.count(o.events, std::chrono::seconds(300));
       double wall = std::chrono::duration<double>(Clock::now() - start).count();
-      stop(pid);
+      double cpu = stop(pid);
       if (!done) die("passthrough did not deliver every record");
       pt_rates.push_back(w.rate(o.events));
-      std::printf("round %d: passthrough %.0f records/s (all in %.1f s from start)\n", r,
-                  pt_rates.back(), wall);
+      pt_cpu.push_back(cpu * 1e6 / static_cast<double>(o.events));
+      std::printf("round %d: passthrough %.0f records/s, %.2f us CPU per record (all in %.1f s)\n",
+                  r, pt_rates.back(), pt_cpu.back(), wall);
     }
     // The engine without metrics, then with them.
     for (bool with_metrics : {false, true}) {
@@ -392,21 +412,38 @@ int orchestrate(const Options& o) {
       auto start = Clock::now();
       bool done = w.count(o.events, std::chrono::seconds(300));
       double wall = std::chrono::duration<double>(Clock::now() - start).count();
-      stop(pid);
+      double cpu = stop(pid);
       if (!done)
         die("the engine did not deliver every record (see /tmp/stepstream_e2e.engine.log)");
       auto& rates = with_metrics ? engm_rates : eng_rates;
+      auto& cpus = with_metrics ? engm_cpu : eng_cpu;
       rates.push_back(w.rate(o.events));
-      std::printf("round %d: engine%s %.0f records/s (all in %.1f s from start)\n", r,
-                  with_metrics ? " + metrics" : "          ", rates.back(), wall);
+      cpus.push_back(cpu * 1e6 / static_cast<double>(o.events));
+      std::printf("round %d: engine%s %.0f records/s, %.2f us CPU per record (all in %.1f s)\n", r,
+                  with_metrics ? " + metrics" : "          ", rates.back(), cpus.back(), wall);
     }
   }
   double pt = *std::max_element(pt_rates.begin(), pt_rates.end());
   double eng = *std::max_element(eng_rates.begin(), eng_rates.end());
   double engm = *std::max_element(engm_rates.begin(), engm_rates.end());
+  // The throughput table comes before the latency run, which can fail on an overloaded machine.
+  std::printf("\n| measure (best of %d rounds; CPU: median) | value |\n|---|---|\n", o.rounds);
+  std::printf(
+      "| librdkafka passthrough (consume, produce idempotent acks=all, commit after "
+      "delivery) | %.0f records/s, %.2f us CPU per record |\n",
+      pt, median(pt_cpu));
+  std::printf("| engine, iot-telemetry, %d workers | %.0f records/s, %.2f us CPU per record |\n",
+              o.workers, eng, median(eng_cpu));
+  std::printf("| engine / passthrough | %.2f (target >= 0.80); CPU %.2f |\n", eng / pt,
+              median(pt_cpu) / median(eng_cpu));
+  std::printf("| engine with metrics served | %.0f records/s, %.2f us CPU per record |\n", engm,
+              median(engm_cpu));
+  std::printf("| metrics cost (1 - with / without) | %.1f%% (target <= 3%%); CPU %.1f%% |\n",
+              100 * (1 - engm / eng), 100 * (median(engm_cpu) / median(eng_cpu) - 1));
+  std::fflush(stdout);
 
-  // Latency at half the engine's maximum.
-  double rate = eng / 2;
+  // Latency at half the engine's maximum (or at a given rate, to compare builds at equal load).
+  double rate = o.latency_rate > 0 ? o.latency_rate : eng / 2;
   Watcher w(b, {"lat-out"}, o.partitions);
   pid_t pid = spawn({STEPSTREAM_BINARY, "run", "--brokers", b, "--definition", def, "--input-topic",
                      "lat-in", "--output-topic", "lat-out", "--dlq-topic", "lat-dlq", "--group",
@@ -478,17 +515,8 @@ int orchestrate(const Options& o) {
   }
   double p50 = percentile(latency_ms, 0.50), p99 = percentile(latency_ms, 0.99);
 
-  std::printf("\n| measure | value |\n|---|---|\n");
-  std::printf(
-      "| librdkafka passthrough (consume, produce idempotent acks=all, commit after "
-      "delivery) | %.0f records/s |\n",
-      pt);
-  std::printf("| engine, iot-telemetry, %d workers | %.0f records/s |\n", o.workers, eng);
-  std::printf("| engine / passthrough | %.2f (target >= 0.80) |\n", eng / pt);
-  std::printf("| engine with metrics served | %.0f records/s |\n", engm);
-  std::printf("| metrics cost (1 - with / without) | %.1f%% (target <= 3%%) |\n",
-              100 * (1 - engm / eng));
-  std::printf("| output latency at %.0f events/s (half the maximum), p50 | %.1f ms |\n", rate, p50);
+  std::printf("| output latency at %.0f events/s (%s), p50 | %.1f ms |\n", rate,
+              o.latency_rate > 0 ? "as given" : "half the maximum", p50);
   std::printf("| output latency at %.0f events/s, p99 | %.1f ms (target <= 50) |\n", rate, p99);
   std::printf(
       "(latency: from the feeder's produce call to the watcher's receipt of the output, "
@@ -518,6 +546,8 @@ int main(int argc, char** argv) {
       o.trace = v != 0;
     } else if (a == "--warmup-seconds") {
       o.warmup_seconds = static_cast<int>(v);
+    } else if (a == "--latency-rate") {
+      o.latency_rate = static_cast<double>(v);
     } else if (a == "--rounds") {
       o.rounds = static_cast<int>(v);
     } else {

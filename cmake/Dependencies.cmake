@@ -49,6 +49,16 @@ endif()
 
 find_package(Threads REQUIRED)
 
+# mimalloc replaces malloc in the programs that move Kafka records (stepstream_use_mimalloc):
+# librdkafka allocates several blocks per record on one thread and frees them on another, in
+# bursts that overflow glibc's per-thread caches. Sanitizer builds keep the sanitizer's allocator.
+if(NOT STEPSTREAM_SANITIZE)
+  find_package(mimalloc QUIET CONFIG)
+  if(NOT mimalloc_FOUND)
+    stepstream_missing("mimalloc" "libmimalloc-dev")
+  endif()
+endif()
+
 if(STEPSTREAM_BUILD_TESTS)
   find_package(GTest QUIET CONFIG)
   if(NOT GTest_FOUND)

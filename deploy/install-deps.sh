@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 # Build and test dependencies. Each is named in CMakeLists.txt's error message when it is missing.
 packages=(
   build-essential cmake ninja-build pkg-config git
-  librdkafka-dev libsimdjson-dev libconcurrentqueue-dev prometheus-cpp-dev libyaml-cpp-dev
+  librdkafka-dev libmimalloc-dev libsimdjson-dev libconcurrentqueue-dev prometheus-cpp-dev libyaml-cpp-dev
   libbenchmark-dev libgtest-dev libgmock-dev
   clang-tidy clang-format
   prometheus  # promtool and the server the metrics tests check the exposition with
