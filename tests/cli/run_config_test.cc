@@ -186,8 +186,7 @@ TEST(RunCommand, BadObservabilitySettingsAreProblemsThatNameTheFlag) {
   EXPECT_NE(r.out.find("--log-level: must be ALL, ERROR, FATAL or OFF, not \"VERBOSE\""),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("--metrics-port: must be a whole number from 0 to 65535"),
-            std::string::npos)
+  EXPECT_NE(r.out.find("--metrics-port: must be a whole number from 0 to 65535"), std::string::npos)
       << r.out;
   r = run(pipeline + "--log-level ALL --log-destination syslog");
   EXPECT_EQ(r.status, 1);
