@@ -235,7 +235,7 @@ bool ExpectedMatcher::match_at(const Value& expected, const Value& got, std::str
       if (expected.size() != got.size()) return differ("array lengths differ");
       for (size_t i = 0; i < expected.size(); ++i) {
         size_t keep = path.size();
-        path += "[" + std::to_string(i) + "]";
+        path.append("[").append(std::to_string(i)).append("]");
         if (!match_at(expected.items()[i], got.items()[i], path, why)) return false;
         path.resize(keep);
       }
@@ -245,7 +245,7 @@ bool ExpectedMatcher::match_at(const Value& expected, const Value& got, std::str
       for (const json::Member& m : expected.members()) {
         const Value* g = got.find(m.key);
         size_t keep = path.size();
-        path += "." + std::string(m.key);
+        path.append(".").append(m.key);
         if (g == nullptr) {
           why = "$" + path + ": missing; expected " + text_of(m.value);
           return false;

@@ -87,7 +87,8 @@ TEST(LogWriter, EveryRecordOfEveryWorkerReachesTheSinkInWorkerOrder) {
   for (uint32_t w = 0; w < kWorkers; ++w) {
     threads.emplace_back([&, w, p = writer.producer(w)]() mutable {
       for (uint32_t i = 0; i < kExecutions; ++i) {
-        std::string arn = "w" + std::to_string(w) + ":" + std::to_string(i);
+        std::string arn = "w";
+        arn.append(std::to_string(w)).append(":").append(std::to_string(i));
         EXPECT_EQ(p.log({Level::kAll, true}, arn, h.span(), m->slot(w)), 2u);
       }
     });
