@@ -31,7 +31,7 @@ struct MockAnswer {
   uint32_t last = 0;
   bool throws = false;
   json::Value value;       // Return: the service's result, as the Task receives it
-  std::string_view error;  // Throw
+  std::string_view error;  // Throw; empty when the Throw names no error (a stepstream extension)
   std::string_view cause;  // Throw; absent when has_cause is false
   bool has_cause = false;
 };

@@ -38,7 +38,8 @@ struct TaskCall {
 
 struct TaskResult {
   json::Value output;      // kSucceeded
-  std::string_view error;  // kFailed: e.g. "States.TaskFailed"; in the arena or static
+  std::string_view error;  // kFailed: e.g. "States.TaskFailed"; in the arena or static; empty
+                           // for a failure that names no error (only States.ALL matches it)
   std::string_view cause;  // kFailed: may be empty
   bool has_cause = false;  // AWS leaves out an absent cause
 };
