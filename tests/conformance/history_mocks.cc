@@ -206,6 +206,8 @@ class Reader {
     return {static_cast<size_t>(&s - states_.data()), s.answers.size() - 1};
   }
 
+  // A failure that names no error (a worker's SendTaskFailure without one) is a Throw without
+  // Error, which stepstream's mock configs accept (engine/vm/mock_config.h).
   bool answer(size_t i, std::pair<size_t, size_t> invocation) {
     Answer& a = states_[invocation.first].answers[invocation.second];
     const Value& e = events_[i];
@@ -217,13 +219,14 @@ class Reader {
       return true;
     }
     a.throws = true;
-    const Value* error = member(d, "error");
-    if (error == nullptr || !error->is_string()) {
-      why("a Task of state \"" + states_[invocation.first].name +
-          "\" failed without an error name, and a mocked Throw must have one");
-      return false;
+    if (const Value* error = member(d, "error"); error != nullptr && !error->is_null()) {
+      if (!error->is_string() || error->as_string().empty()) {
+        why("a Task of state \"" + states_[invocation.first].name +
+            "\" failed with an error that is not a name: " + json::to_string(*error));
+        return false;
+      }
+      a.error = error->as_string();
     }
-    a.error = error->as_string();
     if (const Value* cause = member(d, "cause"); cause != nullptr && !cause->is_null())
       a.cause = cause_text(*cause);
     return true;
@@ -357,10 +360,13 @@ class Reader {
           c += "}";
           continue;
         }
-        c += ":{\"Throw\":{\"Error\":";
-        json::write_string(a.error, c);
+        c += ":{\"Throw\":{";
+        if (!a.error.empty()) {
+          c += "\"Error\":";
+          json::write_string(a.error, c);
+        }
         if (a.cause) {
-          c += ",\"Cause\":";
+          c += a.error.empty() ? "\"Cause\":" : ",\"Cause\":";
           json::write_string(*a.cause, c);
         }
         c += "}}";

@@ -181,13 +181,13 @@ TEST_F(HistoryMocksTest, WhatCannotBeMocked) {
                 .why_not,
             "the case records no history");
   EXPECT_EQ(mocks(R"({"definition": {"StartAt": "T", "States": {"T": {"Type": "Task",
-                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}},
+                "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
                 "history": [
       {"id": 1, "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "T"}},
       {"id": 2, "previousEventId": 1, "type": "TaskScheduled", "taskScheduledEventDetails": {}},
-      {"id": 3, "previousEventId": 2, "type": "TaskFailed", "taskFailedEventDetails": {"resource": "x"}}]})")
+      {"id": 3, "previousEventId": 2, "type": "TaskFailed", "taskFailedEventDetails": {"error": 7}}]})")
                 .why_not,
-            "a Task of state \"T\" failed without an error name, and a mocked Throw must have one");
+            "a Task of state \"T\" failed with an error that is not a name: 7");
   EXPECT_EQ(mocks(R"({"definition": {"StartAt": "T", "States": {"T": {"Type": "Task",
                 "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
                 "history": [
@@ -209,6 +209,26 @@ TEST_F(HistoryMocksTest, TimeoutsBecomeStatesTimeout) {
       {"id": 4, "previousEventId": 3, "type": "TaskTimedOut", "taskTimedOutEventDetails": {"error": "States.Timeout"}}]})");
   ASSERT_EQ(m.why_not, "");
   EXPECT_NE(m.config.find(R"("T":{"0":{"Throw":{"Error":"States.Timeout"}}})"), std::string::npos)
+      << m.config;
+}
+
+// A Task whose worker failed it without an error name (SendTaskFailure with neither error nor
+// cause): AWS records a TaskFailed with no error, and the mock is a Throw without Error.
+TEST_F(HistoryMocksTest, AFailureWithoutAnErrorNameIsAThrowWithoutError) {
+  HistoryMocks m = mocks(R"({"definition": {"StartAt": "T", "States": {"T": {"Type": "Task",
+      "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}},
+      "history": [
+    {"id": 1, "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "T"}},
+    {"id": 2, "previousEventId": 1, "type": "TaskScheduled", "taskScheduledEventDetails": {}},
+    {"id": 3, "previousEventId": 2, "type": "TaskStarted"},
+    {"id": 4, "previousEventId": 3, "type": "TaskSubmitted", "taskSubmittedEventDetails": {"output": {}}},
+    {"id": 5, "previousEventId": 4, "type": "TaskFailed", "taskFailedEventDetails": {"resource": "x"}},
+    {"id": 6, "previousEventId": 2, "type": "TaskScheduled", "taskScheduledEventDetails": {}},
+    {"id": 7, "previousEventId": 6, "type": "TaskFailed",
+     "taskFailedEventDetails": {"cause": "gave up"}}]})");
+  ASSERT_EQ(m.why_not, "");
+  EXPECT_NE(m.config.find(R"("T":{"0":{"Throw":{}},"1":{"Throw":{"Cause":"gave up"}}})"),
+            std::string::npos)
       << m.config;
 }
 
