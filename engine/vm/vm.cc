@@ -691,6 +691,9 @@ Vm::Vm(const bytecode::Program& program, Clock& clock, Random& random, Limits li
   handlers_.assign(p_.tasks.size(), nullptr);
   for (size_t t = 0; t < p_.tasks.size() && tasks != nullptr; ++t)
     handlers_[t] = tasks->resolve(p_.constant(p_.tasks[t].resource).as_string());
+  integrations_.resize(p_.tasks.size());
+  for (size_t t = 0; t < p_.tasks.size(); ++t)
+    integrations_[t] = integration_of(p_.constant(p_.tasks[t].resource).as_string());
 }
 
 // ---- Task -----------------------------------------------------------------------------------
@@ -723,6 +726,13 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
   if (ti.heartbeat_site != bytecode::kNone &&
       !read_count(x, ti.heartbeat_site, 0, "HeartbeatSeconds", heartbeat))
     return;
+  // Parameters the integration refuses never reach it: the Task is not scheduled.
+  if (integrations_[task] != Integration::kOther) {
+    if (std::string problem = parameters_problem(integrations_[task], input); !problem.empty())
+      return raise(x, "States.Runtime",
+                   "The Parameters '" + json::to_string(input) +
+                       "' could not be used to start the Task: [" + problem + "]");
+  }
   if (keeps(x, "TaskScheduled")) {
     auto [type, resource] = resource_parts(arn);
     json::ObjectBuilder d(x.arena_, 6);

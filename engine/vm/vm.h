@@ -11,6 +11,7 @@
 #include "engine/bytecode/program.h"
 #include "engine/json/value.h"
 #include "engine/vm/clock.h"
+#include "engine/vm/integrations.h"
 #include "engine/vm/intrinsics.h"
 #include "engine/vm/task.h"
 
@@ -230,6 +231,7 @@ class Vm {
   Random& random_;
   Limits limits_;
   std::vector<const TaskHandler*> handlers_;  // by task index
+  std::vector<Integration> integrations_;     // by task index: whose parameter checks apply
   uint32_t max_retriers_ = 0;                 // the most Retry rules of any one state
   bool uses_context_ = false;                 // some path reads $$
 };
