@@ -5,7 +5,7 @@
 // Scope is switched by feature (kEnabledFeatures): a case using a feature the engine does not run
 // yet is skipped and counted, never listed as a known failure. Cases that call services run with
 // their Task states answered by a Step Functions Local mock config made from their recorded
-// history (history_mocks.h).
+// history (history_mocks.h), and their Activity states by the workers' recorded answers.
 // Environment: STEPSTREAM_CONFORMANCE_FEATURES=Task,external turns features on for one run (to
 // preview a feature's cases before switching it on); STEPSTREAM_CONFORMANCE_FILTER=<substring>
 // runs only the cases whose name contains it; STEPSTREAM_CONFORMANCE_VERBOSE=1 prints every history
@@ -581,6 +581,41 @@ class RecordingHandler final : public vm::TaskHandler {
   mutable std::map<std::string, std::vector<std::string>, std::less<>> sent_;
 };
 
+// Plays the workers of the case's Activity states from the recording (the kActivityWorkers test
+// case): each invocation gets what its worker returned or failed with. Registered for activity
+// ARNs behind the mock handler, which hands it the states its own test case does not name.
+class RecordedWorker final : public vm::TaskHandler {
+ public:
+  explicit RecordedWorker(std::shared_ptr<const vm::MockConfig> config)
+      : config_(std::move(config)),
+        test_case_(config_->find_test_case(kMockStateMachine, kActivityWorkers)) {}
+
+  vm::TaskOutcome invoke(const vm::TaskCall& call, vm::TaskResult& result) const override {
+    const vm::MockAnswer* a = nullptr;
+    if (test_case_ != nullptr)
+      for (const auto& [state, response] : test_case_->states)
+        if (state == call.state_name) a = config_->responses()[response].find(call.invocation);
+    if (a == nullptr) {
+      result.error = "States.TaskFailed";
+      result.cause = "the recording holds no worker's answer for this activity invocation";
+      result.has_cause = true;
+      return vm::TaskOutcome::kFailed;
+    }
+    if (!a->throws) {
+      result.output = json::deep_copy(a->value, call.arena);
+      return vm::TaskOutcome::kSucceeded;
+    }
+    result.error = a->error.empty() ? std::string_view() : call.arena.copy(a->error);
+    result.has_cause = a->has_cause;
+    if (a->has_cause) result.cause = call.arena.copy(a->cause);
+    return vm::TaskOutcome::kFailed;
+  }
+
+ private:
+  std::shared_ptr<const vm::MockConfig> config_;
+  const vm::MockTestCase* test_case_;  // in config_
+};
+
 // The original tests named the resources they created "...uid0000"; the recording masks such
 // names, with tokens its placeholders do not always list.
 bool is_created_name(std::string_view s) {
@@ -765,9 +800,12 @@ Result run_case(const Case& c, const Prepared& prepared, int64_t input_shift_sec
         r.why += " [" + excerpt(vm::to_string(p)) + "]";
       return r;
     }
+    vm::TaskRegistry workers;
+    if (prepared.mocks->activities)
+      workers.add("arn:*:states:*:activity:*", std::make_shared<RecordedWorker>(config.config));
     std::string error;
-    auto handler =
-        vm::make_mock_handler(config.config, kMockStateMachine, kMockTestCase, {}, error);
+    auto handler = vm::make_mock_handler(config.config, kMockStateMachine, kMockTestCase,
+                                         std::move(workers), error);
     if (handler == nullptr) {
       r.why = "the mock config made from the history has no test case: " + error;
       return r;

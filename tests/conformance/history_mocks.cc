@@ -1,7 +1,9 @@
 // Mock configs from recorded histories: Task events are tied to their state through the event
-// ids, numbered per state in the order AWS scheduled them, and written as a MockConfigFile.
+// ids, numbered per state in the order AWS scheduled them, and written as a MockConfigFile
+// (Activity states in a test case of their own, for the runner's recorded worker).
 #include "tests/conformance/history_mocks.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -135,14 +137,13 @@ class Reader {
       if (!t.field.empty())
         return why("state \"" + std::string(t.name) + "\" uses a Map " + std::string(t.field) +
                    ", whose S3 calls are no Task a mock config answers");
-      if (t.resource.find(":activity:") != std::string_view::npos ||
-          t.resource.find("create_activity") != std::string_view::npos)
-        return why("state \"" + std::string(t.name) +
-                   "\" is an Activity, which Step Functions Local cannot mock");
       if (t.distributed)
         return why("state \"" + std::string(t.name) +
                    "\" runs in a distributed Map's child executions, whose events the history "
                    "does not hold");
+      if (t.resource.find(":activity:") != std::string_view::npos ||
+          t.resource.find("create_activity") != std::string_view::npos)
+        activities_.emplace_back(t.name);
     }
     const Value* history = member(&doc_, "history");
     if (history == nullptr || !history->is_array() || history->size() == 0) {
@@ -325,21 +326,42 @@ class Reader {
     return true;
   }
 
+  bool is_activity(std::string_view state) const {
+    return std::find(activities_.begin(), activities_.end(), state) != activities_.end();
+  }
+
+  // The test case naming the Task states (activity states: false) or the activity states (true)
+  // that ran, each with the response named after it.
+  void write_test_case(std::string_view name, bool activities) {
+    std::string& c = out_.config;
+    json::write_string(name, c);
+    c += ":{";
+    bool first = true;
+    for (const StateAnswers& s : states_) {
+      if (is_activity(s.name) != activities) continue;
+      if (!first) c += ",";
+      first = false;
+      json::write_string(s.name, c);
+      c += ":";
+      json::write_string(s.name, c);
+    }
+    c += "}";
+  }
+
   // One response per state, named after it; equal answers in a row share a range key.
   void write_config() {
     std::string& c = out_.config;
     c = "{\"StateMachines\":{";
     json::write_string(kMockStateMachine, c);
     c += ":{\"TestCases\":{";
-    json::write_string(kMockTestCase, c);
-    c += ":{";
-    for (size_t i = 0; i < states_.size(); ++i) {
-      if (i > 0) c += ",";
-      json::write_string(states_[i].name, c);
-      c += ":";
-      json::write_string(states_[i].name, c);
+    write_test_case(kMockTestCase, false);
+    out_.activities = std::any_of(states_.begin(), states_.end(),
+                                  [&](const StateAnswers& s) { return is_activity(s.name); });
+    if (out_.activities) {
+      c += ",";
+      write_test_case(kActivityWorkers, true);
     }
-    c += "}}}},\"MockedResponses\":{";
+    c += "}}},\"MockedResponses\":{";
     for (size_t i = 0; i < states_.size(); ++i) {
       if (i > 0) c += ",";
       json::write_string(states_[i].name, c);
@@ -383,6 +405,7 @@ class Reader {
   std::map<int64_t, size_t> by_id_;
   std::vector<StateAnswers> states_;
   std::vector<std::string_view> texts_;
+  std::vector<std::string_view> activities_;  // the names of the Task states that are activities
 };
 
 }  // namespace

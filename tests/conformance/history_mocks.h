@@ -17,11 +17,16 @@ namespace stepstream::conformance {
 // The names the made config uses: the runner's state machine name, and one test case.
 inline constexpr std::string_view kMockStateMachine = "ConformanceStateMachine";
 inline constexpr std::string_view kMockTestCase = "History";
+// Activity states are answered by workers, not services, and Step Functions Local (and with it
+// stepstream's mock handler) refuses to mock them: what their workers returned or failed with is
+// this second test case, which the runner plays as a recorded worker behind the mock handler.
+inline constexpr std::string_view kActivityWorkers = "ActivityWorkers";
 
 struct HistoryMocks {
   std::string config;   // MockConfigFile text; empty when `why_not` is set
   std::string why_not;  // why the recording cannot be expressed as a mock config
   size_t invocations = 0;
+  bool activities = false;  // the config has the kActivityWorkers test case
   // What each Task invocation was sent (TaskScheduled parameters, LambdaFunctionScheduled
   // input), per state in invocation order.
   std::map<std::string, std::vector<json::Value>, std::less<>> sent;

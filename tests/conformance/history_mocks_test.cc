@@ -158,11 +158,6 @@ TEST_F(HistoryMocksTest, MaskedParallelEvents) {
 
 // What no mock config can say, each with its reason.
 TEST_F(HistoryMocksTest, WhatCannotBeMocked) {
-  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "W", "States": {"W": {"Type": "Task",
-                "Resource": "arn:aws:states:us-east-1:111111111111:activity:w", "End": true}}},
-                "history": []})")
-                .why_not,
-            "state \"W\" is an Activity, which Step Functions Local cannot mock");
   EXPECT_EQ(mocks(R"({"definition": {"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
                 "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "T",
                 "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}}}},
@@ -230,6 +225,41 @@ TEST_F(HistoryMocksTest, AFailureWithoutAnErrorNameIsAThrowWithoutError) {
   EXPECT_NE(m.config.find(R"("T":{"0":{"Throw":{}},"1":{"Throw":{"Cause":"gave up"}}})"),
             std::string::npos)
       << m.config;
+}
+
+// Activity states get a test case of their own, which the runner plays as their worker; the
+// other Task states stay in the History test case. A timed-out activity is a Throw of its error.
+TEST_F(HistoryMocksTest, ActivitiesAreATestCaseOfTheirOwn) {
+  HistoryMocks m = mocks(R"({"definition": {"StartAt": "W", "States": {
+      "W": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:111111111111:activity:w",
+            "Next": "L"},
+      "L": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "T"},
+      "T": {"Type": "Task", "Resource": "${ext:fixture:create_activity(t)['activityArn']}",
+            "TimeoutSeconds": 5, "End": true}}},
+      "history": [
+    {"id": 1, "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "W"}},
+    {"id": 2, "previousEventId": 1, "type": "ActivityScheduled",
+     "activityScheduledEventDetails": {"input": {"Value1": "Hi"}, "resource": "activity_arn"}},
+    {"id": 3, "previousEventId": 2, "type": "ActivityStarted", "activityStartedEventDetails": {}},
+    {"id": 4, "previousEventId": 3, "type": "ActivitySucceeded",
+     "activitySucceededEventDetails": {"output": {"Value1": "Hi"}}},
+    {"id": 5, "previousEventId": 4, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "L"}},
+    {"id": 6, "previousEventId": 5, "type": "TaskScheduled", "taskScheduledEventDetails": {"parameters": {}}},
+    {"id": 7, "previousEventId": 6, "type": "TaskSucceeded", "taskSucceededEventDetails": {"output": 1}},
+    {"id": 8, "previousEventId": 7, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "T"}},
+    {"id": 9, "previousEventId": 8, "type": "ActivityScheduled",
+     "activityScheduledEventDetails": {"input": {}, "timeoutInSeconds": 5}},
+    {"id": 10, "previousEventId": 9, "type": "ActivityStarted", "activityStartedEventDetails": {}},
+    {"id": 11, "previousEventId": 10, "type": "ActivityTimedOut",
+     "activityTimedOutEventDetails": {"error": "States.Timeout"}}]})");
+  ASSERT_EQ(m.why_not, "");
+  EXPECT_TRUE(m.activities);
+  EXPECT_EQ(m.config,
+            R"({"StateMachines":{"ConformanceStateMachine":{"TestCases":{"History":{"L":"L"},)"
+            R"("ActivityWorkers":{"W":"W","T":"T"}}}},"MockedResponses":{)"
+            R"("W":{"0":{"Return":{"Value1":"Hi"}}},"L":{"0":{"Return":1}},)"
+            R"("T":{"0":{"Throw":{"Error":"States.Timeout"}}}}})");
+  EXPECT_EQ(json::to_string(m.sent["W"].at(0)), R"({"Value1":"Hi"})");
 }
 
 TEST(DefinitionPlaceholders, ResolveToResourcesOfTheirShape) {
