@@ -197,15 +197,20 @@ void Vm::event(Execution& x, std::string_view type, std::string_view details_key
 
 namespace {
 
+// {"truncated": false}: the engine never truncates what its history holds.
+Value untruncated(json::Arena& arena) {
+  json::ObjectBuilder truncated(arena, 1);
+  truncated.set("truncated", Value::boolean(false));
+  return truncated.build();
+}
+
 // {"name":..., "<key>": <json text of v>, "<key>Details": {"truncated": false}}
 Value io_details(json::Arena& arena, std::string_view name, std::string_view key,
                  std::string_view details_key, const Value& v) {
-  json::ObjectBuilder truncated(arena, 1);
-  truncated.set("truncated", Value::boolean(false));
   json::ObjectBuilder d(arena, 3);
   if (!name.empty()) d.set("name", Value::string(name));
   d.set(key, Value::string(arena.copy(json::to_string(v))));
-  d.set(details_key, truncated.build());
+  d.set(details_key, untruncated(arena));
   return d.build();
 }
 
@@ -692,8 +697,12 @@ Vm::Vm(const bytecode::Program& program, Clock& clock, Random& random, Limits li
   for (size_t t = 0; t < p_.tasks.size() && tasks != nullptr; ++t)
     handlers_[t] = tasks->resolve(p_.constant(p_.tasks[t].resource).as_string());
   integrations_.resize(p_.tasks.size());
-  for (size_t t = 0; t < p_.tasks.size(); ++t)
-    integrations_[t] = integration_of(p_.constant(p_.tasks[t].resource).as_string());
+  families_.resize(p_.tasks.size());
+  for (size_t t = 0; t < p_.tasks.size(); ++t) {
+    std::string_view resource = p_.constant(p_.tasks[t].resource).as_string();
+    integrations_[t] = integration_of(resource);
+    families_[t] = event_family(resource);
+  }
 }
 
 // ---- Task -----------------------------------------------------------------------------------
@@ -714,7 +723,38 @@ std::pair<std::string_view, std::string_view> resource_parts(std::string_view ar
   return {"", arn};
 }
 
+// The history events of one family, and their details' keys ("" for an event without details).
+struct TaskEventNames {
+  std::string_view scheduled, started, succeeded, failed, timed_out;
+  std::string_view scheduled_key, started_key, succeeded_key, failed_key, timed_out_key;
+};
+
+// By Vm::EventFamily.
+constexpr TaskEventNames kTaskEvents[] = {
+    {"TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskFailed", "TaskTimedOut",
+     "taskScheduledEventDetails", "taskStartedEventDetails", "taskSucceededEventDetails",
+     "taskFailedEventDetails", "taskTimedOutEventDetails"},
+    {"LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionSucceeded",
+     "LambdaFunctionFailed", "LambdaFunctionTimedOut", "lambdaFunctionScheduledEventDetails", "",
+     "lambdaFunctionSucceededEventDetails", "lambdaFunctionFailedEventDetails",
+     "lambdaFunctionTimedOutEventDetails"},
+    {"ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "ActivityFailed",
+     "ActivityTimedOut", "activityScheduledEventDetails", "activityStartedEventDetails",
+     "activitySucceededEventDetails", "activityFailedEventDetails", "activityTimedOutEventDetails"},
+};
+
 }  // namespace
+
+Vm::EventFamily Vm::event_family(std::string_view arn) {
+  auto [service, rest] = resource_parts(arn);
+  if (arn.starts_with("arn:") && rest == arn) {  // not an optimized integration
+    if (service == "lambda" && arn.find(":function:") != std::string_view::npos)
+      return EventFamily::kLambda;
+    if (service == "states" && arn.find(":activity:") != std::string_view::npos)
+      return EventFamily::kActivity;
+  }
+  return EventFamily::kTask;
+}
 
 void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
   const bytecode::TaskInfo& ti = p_.tasks[task];
@@ -733,25 +773,36 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
                    "The Parameters '" + json::to_string(input) +
                        "' could not be used to start the Task: [" + problem + "]");
   }
-  if (keeps(x, "TaskScheduled")) {
+  const TaskEventNames& names = kTaskEvents[static_cast<int>(families_[task])];
+  if (keeps(x, names.scheduled)) {
     auto [type, resource] = resource_parts(arn);
     json::ObjectBuilder d(x.arena_, 6);
-    d.set("resourceType", Value::string(type));
-    d.set("resource", Value::string(resource));
-    d.set("region", Value::string(x.id_.region));
-    d.set("parameters", Value::string(x.arena_.copy(json::to_string(input))));
+    if (families_[task] == EventFamily::kTask) {
+      d.set("resourceType", Value::string(type));
+      d.set("resource", Value::string(resource));
+      d.set("region", Value::string(x.id_.region));
+      d.set("parameters", Value::string(x.arena_.copy(json::to_string(input))));
+    } else {
+      // A Lambda function or an activity is sent its input as is, named by its whole ARN.
+      d.set("resource", Value::string(arn));
+      d.set("input", Value::string(x.arena_.copy(json::to_string(input))));
+      d.set("inputDetails", untruncated(x.arena_));
+    }
     if (timeout) d.set("timeoutInSeconds", Value::integer(timeout));
-    if (heartbeat) d.set("heartbeatInSeconds", Value::integer(heartbeat));
-    event(x, "TaskScheduled", "taskScheduledEventDetails", d.build());
+    if (heartbeat && families_[task] != EventFamily::kLambda)
+      d.set("heartbeatInSeconds", Value::integer(heartbeat));
+    event(x, names.scheduled, names.scheduled_key, d.build());
   } else {
     ++x.event_id_;
   }
-  if (keeps(x, "TaskStarted")) {
+  if (keeps(x, names.started)) {
     auto [type, resource] = resource_parts(arn);
     json::ObjectBuilder s(x.arena_, 2);
-    s.set("resourceType", Value::string(type));
-    s.set("resource", Value::string(resource));
-    event(x, "TaskStarted", "taskStartedEventDetails", s.build());
+    if (families_[task] == EventFamily::kTask) {
+      s.set("resourceType", Value::string(type));
+      s.set("resource", Value::string(resource));
+    }
+    event(x, names.started, names.started_key, s.build());
   } else {
     ++x.event_id_;
   }
@@ -805,15 +856,16 @@ void Vm::task_answered(Execution& x, uint32_t task, uint32_t dst, TaskOutcome ou
                                        "' returned a result with a size exceeding the maximum "
                                        "number of bytes service limit."));
     }
-    if (keeps(x, "TaskSucceeded")) {
+    const TaskEventNames& names = kTaskEvents[static_cast<int>(families_[task])];
+    if (keeps(x, names.succeeded)) {
       json::ObjectBuilder d(x.arena_, 4);
-      d.set("resourceType", Value::string(type));
-      d.set("resource", Value::string(resource));
+      if (families_[task] == EventFamily::kTask) {
+        d.set("resourceType", Value::string(type));
+        d.set("resource", Value::string(resource));
+      }
       d.set("output", Value::string(x.arena_.copy(json::to_string(r.output))));
-      json::ObjectBuilder truncated(x.arena_, 1);
-      truncated.set("truncated", Value::boolean(false));
-      d.set("outputDetails", truncated.build());
-      event(x, "TaskSucceeded", "taskSucceededEventDetails", d.build());
+      d.set("outputDetails", untruncated(x.arena_));
+      event(x, names.succeeded, names.succeeded_key, d.build());
     } else {
       ++x.event_id_;
     }
@@ -823,13 +875,16 @@ void Vm::task_answered(Execution& x, uint32_t task, uint32_t dst, TaskOutcome ou
   Text error, cause;
   if (!r.error.empty()) error = r.error;
   if (r.has_cause) cause = r.cause;
-  if (keeps(x, "TaskFailed")) {
+  const TaskEventNames& names = kTaskEvents[static_cast<int>(families_[task])];
+  if (keeps(x, names.failed)) {
     json::ObjectBuilder d(x.arena_, 4);
-    d.set("resourceType", Value::string(type));
-    d.set("resource", Value::string(resource));
+    if (families_[task] == EventFamily::kTask) {
+      d.set("resourceType", Value::string(type));
+      d.set("resource", Value::string(resource));
+    }
     if (error) d.set("error", Value::string(*error));
     if (cause) d.set("cause", Value::string(*cause));
-    event(x, "TaskFailed", "taskFailedEventDetails", d.build());
+    event(x, names.failed, names.failed_key, d.build());
   } else {
     ++x.event_id_;
   }
@@ -1241,9 +1296,7 @@ Status Vm::start(Execution& x, const Value& input, const Identity& id, bool reco
   if (keeps(x, "ExecutionStarted")) {
     json::ObjectBuilder d(x.arena_, 3);
     d.set("input", Value::string(x.arena_.copy(json::to_string(input))));
-    json::ObjectBuilder truncated(x.arena_, 1);
-    truncated.set("truncated", Value::boolean(false));
-    d.set("inputDetails", truncated.build());
+    d.set("inputDetails", untruncated(x.arena_));
     d.set("roleArn", Value::string(id.role_arn));
     event(x, "ExecutionStarted", "executionStartedEventDetails", d.build());
   } else {
@@ -1281,10 +1334,11 @@ Status Vm::resume(Execution& x) {
     x.frames_[f].run = Frame::Run::kRunnable;
     const std::string_view error =
         x.frames_[f].heartbeat ? "States.HeartbeatTimeout" : "States.Timeout";
-    if (keeps(x, "TaskTimedOut")) {
+    const TaskEventNames& names = kTaskEvents[static_cast<int>(families_[x.frames_[f].task])];
+    if (keeps(x, names.timed_out)) {
       json::ObjectBuilder d(x.arena_, 1);
       d.set("error", Value::string(error));
-      event(x, "TaskTimedOut", "taskTimedOutEventDetails", d.build());
+      event(x, names.timed_out, names.timed_out_key, d.build());
     } else {
       ++x.event_id_;
     }

@@ -181,6 +181,11 @@ class Vm {
 
  private:
   using Frame = Execution::Frame;
+  // Which history events a Task logs, by its resource, as AWS logs them: Task* for service
+  // integrations, LambdaFunction* for a Lambda function ARN, Activity* for an activity ARN.
+  enum class EventFamily : uint8_t { kTask, kLambda, kActivity };
+  static EventFamily event_family(std::string_view resource);
+
   Status run(Execution& x);
   void run_frame(Execution& x);
   Status proceed(Execution& x);
@@ -232,6 +237,7 @@ class Vm {
   Limits limits_;
   std::vector<const TaskHandler*> handlers_;  // by task index
   std::vector<Integration> integrations_;     // by task index: whose parameter checks apply
+  std::vector<EventFamily> families_;         // by task index
   uint32_t max_retriers_ = 0;                 // the most Retry rules of any one state
   bool uses_context_ = false;                 // some path reads $$
 };

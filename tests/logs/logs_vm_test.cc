@@ -98,9 +98,10 @@ TEST(LogsOfVmHistory, FailStateAtEachLevel) {
   EXPECT_EQ(run(kFailState, Level::kOff).records, "");
 }
 
+// A Lambda function ARN logs LambdaFunction* events, as AWS logs them.
 TEST(LogsOfVmHistory, FailingTaskAtEachLevel) {
   EXPECT_EQ(types_of(run(kFailingTask, Level::kError).records),
-            (Types{"TaskFailed", "ExecutionFailed"}));
+            (Types{"LambdaFunctionFailed", "ExecutionFailed"}));
   EXPECT_EQ(types_of(run(kFailingTask, Level::kFatal).records), (Types{"ExecutionFailed"}));
 }
 

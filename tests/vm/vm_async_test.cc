@@ -157,6 +157,54 @@ TEST(VmAsyncTask, HeartbeatBeforeTimeout) {
   EXPECT_EQ(m.exec.error().value_or(""), "States.HeartbeatTimeout");
 }
 
+// An activity's events, in AWS's shapes: scheduled with its input and ARN and both limits, started
+// without a worker name, timed out by its heartbeat.
+TEST(VmAsyncTask, ActivityEventsInAwsShapes) {
+  auto handler = std::make_shared<LaterHandler>();
+  Machine m(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:w",
+      "TimeoutSeconds":10,"HeartbeatSeconds":3,"End":true}}})",
+      handler);
+  auto in = json::parse(R"({"v":1})", m.exec.arena());
+  m.machine->start(m.exec, in.value, {}, /*record_history=*/true);
+  m.clock.advance_to(m.exec.wake_at());
+  EXPECT_EQ(m.machine->resume(m.exec), vm::Status::kFailed);
+  const auto& h = m.exec.history();
+  ASSERT_EQ(h.size(), 6u);
+  auto details = [&](size_t i, std::string_view key) {
+    const json::Value* d = h[i].find(key);
+    return d != nullptr ? json::to_string(*d) : "(none)";
+  };
+  EXPECT_EQ(details(2, "activityScheduledEventDetails"),
+            R"({"resource":"arn:aws:states:us-east-1:123456789012:activity:w","input":"{\"v\":1}",)"
+            R"("inputDetails":{"truncated":false},"timeoutInSeconds":10,"heartbeatInSeconds":3})");
+  EXPECT_EQ(details(3, "activityStartedEventDetails"), "{}");
+  EXPECT_EQ(details(4, "activityTimedOutEventDetails"), R"({"error":"States.HeartbeatTimeout"})");
+  EXPECT_EQ(h[5].find("type")->as_string(), "ExecutionFailed");
+}
+
+// A Lambda function's: no heartbeat on its scheduled event, and no details on its start.
+TEST(VmAsyncTask, LambdaFunctionEventsInAwsShapes) {
+  auto handler = std::make_shared<LaterHandler>();
+  Machine m(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F",
+      "TimeoutSeconds":5,"End":true}}})",
+      handler);
+  auto in = json::parse("{}", m.exec.arena());
+  m.machine->start(m.exec, in.value, {}, /*record_history=*/true);
+  auto answer = success(m.exec.arena(), R"({"ok":true})");
+  m.machine->complete_task(m.exec, handler->calls[0].ticket, vm::TaskOutcome::kSucceeded, answer);
+  const auto& h = m.exec.history();
+  ASSERT_EQ(h.size(), 7u);
+  EXPECT_EQ(json::to_string(*h[2].find("lambdaFunctionScheduledEventDetails")),
+            R"({"resource":"arn:aws:lambda:us-east-1:123456789012:function:F","input":"{}",)"
+            R"("inputDetails":{"truncated":false},"timeoutInSeconds":5})");
+  EXPECT_EQ(h[3].find("type")->as_string(), "LambdaFunctionStarted");
+  EXPECT_EQ(h[3].size(), 4u) << "id, previousEventId, timestamp, type";
+  EXPECT_EQ(json::to_string(*h[4].find("lambdaFunctionSucceededEventDetails")),
+            R"({"output":"{\"ok\":true}","outputDetails":{"truncated":false}})");
+}
+
 TEST(VmAsyncTask, MapIterationsOverlapUpToMaxConcurrency) {
   auto handler = std::make_shared<LaterHandler>();
   Machine m(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":2,"End":true,
