@@ -262,6 +262,16 @@ class FastParser {
     return static_cast<size_t>(p_ - begin) + 40 * (numbers_ - numbers_before);
   }
 
+  // Whether `key` is among the members gathered since `base`: the one object being read.
+  bool repeats(size_t base, std::string_view key) const {
+    if (members_.size() - base >= kMaxUniqueCheck) return true;  // unknown is "repeats"
+    for (size_t i = base; i < members_.size(); ++i)
+      if (members_[i].key.size() == key.size() &&
+          same_bytes(members_[i].key.data(), key.data(), key.size()))
+        return true;
+    return false;
+  }
+
   bool object(Value& out) {
     if (++depth_ >= kMaxDepth) return false;
     const char* const begin = p_;
@@ -269,6 +279,8 @@ class FastParser {
     ++p_;
     skip_space();
     const size_t base = members_.size();
+    uint64_t seen = 0;  // signatures of the keys so far (see key_signature)
+    bool unique = true;
     if (*p_ == '}') {
       ++p_;
     } else {
@@ -276,6 +288,12 @@ class FastParser {
         if (*p_ != '"') return false;
         Member m;
         if (!string(m.key)) return false;
+        // Equal keys have equal signatures: only a key whose signature was seen is compared
+        // with the keys before it. (The first and last bytes of an empty key are its quotes.)
+        const uint64_t bit = uint64_t{1} << key_signature(m.key.size(), m.key.data()[0],
+                                                          m.key.data()[m.key.size() - 1]);
+        if (unique && (seen & bit)) unique = !repeats(base, m.key);
+        seen |= bit;
         skip_space();
         if (*p_ != ':') return false;
         ++p_;
@@ -297,7 +315,7 @@ class FastParser {
     Member* ms = arena_.alloc_array<Member>(n);
     std::copy(members_.begin() + static_cast<ptrdiff_t>(base), members_.end(), ms);
     members_.erase(members_.begin() + static_cast<ptrdiff_t>(base), members_.end());
-    out = Value::object(ms, n, true).with_bound(bound_since(begin, numbers_before));
+    out = Value::object(ms, n, true, unique).with_bound(bound_since(begin, numbers_before));
     --depth_;
     return true;
   }
@@ -424,7 +442,7 @@ struct Parser::Impl {
         Member* ms = arena->alloc_array<Member>(n);
         std::copy(member_stack.begin() + static_cast<ptrdiff_t>(base), member_stack.end(), ms);
         member_stack.resize(base);
-        out = Value::object(ms, n, plain_keys);
+        out = Value::object(ms, n, plain_keys, unique_keys(ms, n));
         --depth;
         return simdjson::SUCCESS;
       }

@@ -1744,7 +1744,7 @@ Value rebuild_node(const Path& path, const Segment& s, const Value* node, const 
   if (node == nullptr) {
     Member* m = arena.alloc_array<Member>(1);
     m[0] = {arena.copy(path.field_name(s)), child};
-    return Value::object(m, 1, path.has_plain_names());
+    return Value::object(m, 1, path.has_plain_names(), true);
   }
   if (s.kind == SegmentKind::kIndex) {
     auto items = node->items();
@@ -1760,10 +1760,12 @@ Value rebuild_node(const Path& path, const Segment& s, const Value* node, const 
   std::copy(ms.begin(), ms.end(), copy);
   if (existing) {
     copy[existing - ms.data()].value = child;
-    return Value::object(copy, n, node->has_plain_keys());
+    return Value::object(copy, n, node->has_plain_keys(), node->has_unique_keys());
   }
   copy[n - 1] = {arena.copy(path.field_name(s)), child};
-  return Value::object(copy, n, node->has_plain_keys() && path.has_plain_names());
+  // The key was absent: appending it keeps the keys unique.
+  return Value::object(copy, n, node->has_plain_keys() && path.has_plain_names(),
+                       node->has_unique_keys());
 }
 
 // rebuild_node(), with the result's bound recorded so that payload checks of the document need

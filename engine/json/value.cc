@@ -73,6 +73,25 @@ void ObjectBuilder::set(std::string_view key, const Value& v) {
   members_[size_++] = {key, v};
 }
 
+bool unique_keys(const Member* ms, uint32_t n) {
+  if (n > kMaxUniqueCheck) return false;
+  // Equal keys have equal signatures: only a key whose signature was seen is compared with the
+  // keys before it.
+  uint64_t seen = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const std::string_view k = ms[i].key;
+    const uint64_t bit = uint64_t{1} << (k.empty() ? key_signature(0, '"', '"')
+                                                   : key_signature(k.size(), k.front(), k.back()));
+    if (seen & bit) {
+      for (uint32_t j = 0; j < i; ++j)
+        if (ms[j].key.size() == k.size() && same_bytes(ms[j].key.data(), k.data(), k.size()))
+          return false;
+    }
+    seen |= bit;
+  }
+  return true;
+}
+
 bool is_plain(std::string_view s) {
   for (unsigned char c : s)
     if (c < 0x20 || c == '"' || c == '\\') return false;
@@ -98,7 +117,7 @@ Value deep_copy(const Value& v, Arena& arena) {
         ms[i] = {arena.copy(v.members()[i].key), deep_copy(v.members()[i].value, arena)};
         plain_keys = plain_keys && is_plain(ms[i].key);
       }
-      const Value copy = Value::object(ms, v.size(), plain_keys);
+      const Value copy = Value::object(ms, v.size(), plain_keys, unique_keys(ms, v.size()));
       return copy.with_bound(size_bound(copy));
     }
     default:

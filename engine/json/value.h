@@ -36,7 +36,7 @@ class Value {
   static Value string(std::string_view s, bool plain = false) {
     Value v(Type::kString, static_cast<uint32_t>(s.size()), 0);
     v.u_.s = s.data();
-    v.plain_ = plain;
+    v.flags_ = plain ? kPlain : 0;
     return v;
   }
   static Value array(const Value* items, uint32_t n) {
@@ -44,11 +44,14 @@ class Value {
     v.u_.a = items;
     return v;
   }
-  // `plain_keys` promises that no member's key needs escaping in JSON (as `plain` for strings).
-  static Value object(const Member* members, uint32_t n, bool plain_keys = false) {
+  // `plain_keys` promises that no member's key needs escaping in JSON (as `plain` for strings);
+  // `unique_keys` that no key repeats (see unique_keys()), so that find() may stop at the first
+  // match.
+  static Value object(const Member* members, uint32_t n, bool plain_keys = false,
+                      bool unique_keys = false) {
     Value v(Type::kObject, n, 0);
     v.u_.m = members;
-    v.plain_ = plain_keys;
+    v.flags_ = static_cast<uint8_t>((plain_keys ? kPlain : 0) | (unique_keys ? kUnique : 0));
     return v;
   }
 
@@ -66,9 +69,11 @@ class Value {
   // Any number as a double.
   double as_double() const { return type_ == Type::kInt ? static_cast<double>(u_.i) : u_.d; }
   std::string_view as_string() const { return {u_.s, size_}; }
-  bool is_plain_string() const { return plain_; }
+  bool is_plain_string() const { return flags_ & kPlain; }
   // An object whose keys need no escaping (see object()).
-  bool has_plain_keys() const { return plain_; }
+  bool has_plain_keys() const { return flags_ & kPlain; }
+  // An object known to hold no repeated key (see object()); false when unknown.
+  bool has_unique_keys() const { return flags_ & kUnique; }
   std::span<const Value> items() const { return {u_.a, size_}; }
   std::span<const Member> members() const;
   // Number of items or members (0 for scalars).
@@ -98,12 +103,18 @@ class Value {
 
   // The value of member `key` (the last one if a key repeats), or nullptr.
   const Value* find(std::string_view key) const;
+  // The same, trying first the member at `hint` (where the caller found the key in an object of
+  // the same shape before) and updating it: for objects with unique keys, most lookups of a
+  // path step over a stream of similar documents then compare one key.
+  const Value* find(std::string_view key, uint32_t& hint) const;
 
  private:
   constexpr Value(Type t, uint32_t size, int64_t i) : type_(t), size_(size), u_{.i = i} {}
   static constexpr uint16_t kCoarse = 0x8000;  // bound_ counts KiB
+  static constexpr uint8_t kPlain = 1;         // strings: see string(); objects: see object()
+  static constexpr uint8_t kUnique = 2;        // objects: see object()
   Type type_;
-  bool plain_ = false;  // strings: see string(); objects: see object()
+  uint8_t flags_ = 0;   // kPlain, kUnique
   uint16_t bound_ = 0;  // arrays and objects: see known_bound()
   uint32_t size_;       // string length, item or member count, boolean value
   union {
@@ -155,6 +166,37 @@ inline const Value* Value::find(std::string_view key) const {
   return nullptr;
 }
 
+// The same as the loop above, without its backward scan when the object's keys are unique.
+inline const Value* Value::find(std::string_view key, uint32_t& hint) const {
+  if (type_ != Type::kObject) return nullptr;
+  if (!(flags_ & kUnique)) return find(key);
+  const size_t n = key.size();
+  if (hint < size_) {
+    const std::string_view k = u_.m[hint].key;
+    if (k.size() == n && same_bytes(k.data(), key.data(), n)) return &u_.m[hint].value;
+  }
+  for (uint32_t i = 0; i < size_; ++i) {
+    const std::string_view k = u_.m[i].key;
+    if (k.size() == n && same_bytes(k.data(), key.data(), n)) {
+      hint = i;
+      return &u_.m[i].value;
+    }
+  }
+  return nullptr;
+}
+
+// Whether no key of `ms[0..n)` repeats, at a few steps per key for the small objects of most
+// documents: false (unknown, never wrong) beyond kMaxUniqueCheck members.
+bool unique_keys(const Member* ms, uint32_t n);
+inline constexpr uint32_t kMaxUniqueCheck = 32;
+// A key's bucket among 64 from its length, first and last bytes (both '"' for the empty key):
+// equal keys share one, so a key whose bucket is still empty repeats none before it.
+inline unsigned key_signature(size_t size, char first, char last) {
+  return static_cast<unsigned>(size * 8 + static_cast<unsigned char>(first) +
+                               static_cast<unsigned char>(last) * 3) &
+         63;
+}
+
 // Deep equality as ASL compares values: numbers by value (1 == 1.0), objects by members
 // regardless of order, arrays in order.
 bool equal(const Value& a, const Value& b);
@@ -166,7 +208,7 @@ class ObjectBuilder {
       : members_(arena.alloc_array<Member>(capacity)), capacity_(capacity) {}
   // Appends; a repeated key replaces the earlier member's value in place.
   void set(std::string_view key, const Value& v);
-  Value build() const { return Value::object(members_, size_); }
+  Value build() const { return Value::object(members_, size_, false, true); }  // see set()
   uint32_t size() const { return size_; }
 
  private:

@@ -817,7 +817,7 @@ IntrinsicResult json_merge(std::span<const Value> args, Arena& arena) {
       }
     }
   }
-  return ok(Value::object(out, size));
+  return ok(Value::object(out, size, false, true));  // a repeated key replaced its value
 }
 
 // java.util.Random(seed).nextInt(bound): so that a seeded call gives one number per seed, and

@@ -703,6 +703,23 @@ Vm::Vm(const bytecode::Program& program, Clock& clock, Random& random, Limits li
     integrations_[t] = integration_of(resource);
     families_[t] = event_family(resource);
   }
+  // The verifier has checked every PATH's site and the site's path.
+  lookups_.resize(p_.code.size());
+  for (size_t pc = 0; pc < p_.code.size(); ++pc) {
+    const Op op = bytecode::op_of(p_.code[pc]);
+    if (op != Op::PATH && op != Op::PATHOPT) continue;
+    const json::Path& path = p_.paths[p_.sites[c_of(p_.code[pc])].path];
+    Lookup& l = lookups_[pc];
+    l.context = path.is_context();
+    l.chain = path.is_field_chain();
+    if (!l.chain) continue;
+    l.first = static_cast<uint32_t>(steps_.size());
+    l.count = static_cast<uint32_t>(path.segments().size());
+    for (const json::Segment& s : path.segments()) {
+      const std::string_view name = path.field_name(s);
+      steps_.push_back({name.data(), static_cast<uint32_t>(name.size()), 0});
+    }
+  }
 }
 
 // ---- Task -----------------------------------------------------------------------------------
@@ -1087,15 +1104,25 @@ void Vm::run_frame(Execution& x) {
         break;
       case Op::PATH:
       case Op::PATHOPT: {
-        const bytecode::Site& site = p_.sites[c];
-        const json::Path& path = p_.paths[site.path];
-        const Value root = path.is_context() ? context(x) : R[b];
-        const bool found = json::evaluate(path, root, x.arena_, R[a]) == json::EvalStatus::kOk;
+        Lookup& l = lookups_[x.pc_ - 1];
+        // A reference: R[a] is written only once the path is found, and then from a member.
+        const Value& root = l.context ? context(x) : R[b];
+        bool found;
+        if (l.chain) {
+          const Value* cur = &root;
+          for (Step *s = steps_.data() + l.first, *end = s + l.count; s != end && cur; ++s)
+            cur = cur->find({s->name, s->size}, s->hint);
+          found = cur != nullptr;
+          if (found) R[a] = *cur;
+        } else {
+          found = json::evaluate_general(p_.paths[p_.sites[c].path], root, x.arena_, R[a]) ==
+                  json::EvalStatus::kOk;
+        }
         if (bytecode::op_of(in) == Op::PATHOPT) {
           x.flag_ = found;
           if (!found) R[a] = Value();
         } else if (!found) {
-          raise_path_error(x, site, root);
+          raise_path_error(x, p_.sites[c], root);
           if (x.stop_) return;
         }
         break;
@@ -1254,7 +1281,7 @@ void Vm::run_frame(Execution& x) {
           members[i] = {keys.members()[i].key, R[c + i]};
           bound = json::bound_with_member(bound, members[i].key, plain_keys, members[i].value);
         }
-        R[a] = Value::object(members, n, plain_keys).with_bound(bound);
+        R[a] = Value::object(members, n, plain_keys, keys.has_unique_keys()).with_bound(bound);
         break;
       }
       case Op::kCount:

@@ -240,6 +240,22 @@ class Vm {
   std::vector<EventFamily> families_;         // by task index
   uint32_t max_retriers_ = 0;                 // the most Retry rules of any one state
   bool uses_context_ = false;                 // some path reads $$
+  // The paths of PATH and PATHOPT, by instruction: a chain of fields ($.a.b, most paths) as its
+  // steps_[first, first + count), each with the member index where its name was found last (a
+  // json::Value::find hint). Per instruction, not per site or path: one path read in two states
+  // usually meets documents of two shapes.
+  struct Step {
+    const char* name;  // in the Program's path
+    uint32_t size;
+    uint32_t hint;
+  };
+  struct Lookup {
+    bool context = false;  // the path starts at $$
+    bool chain = false;    // a chain of fields, else evaluated in full
+    uint32_t first = 0, count = 0;
+  };
+  std::vector<Step> steps_;
+  std::vector<Lookup> lookups_;
 };
 
 }  // namespace stepstream::vm

@@ -149,6 +149,67 @@ TEST(Value, FindAndEqual) {
   EXPECT_FALSE(equal(b, parse(R"({"y":{"z":[1,2]}})", arena).value));
 }
 
+// Objects know whether a key repeats (so that lookups may stop at the first match) only when
+// it does not: both parsers, deep copies and builders agree, and unknown is never "unique".
+TEST(Value, UniqueKeys) {
+  Parser parser;
+  struct Case {
+    const char* text;
+    bool unique;
+  };
+  const Case cases[] = {
+      {R"({})", true},
+      {R"({"a":1})", true},
+      {R"({"a":1,"a":2})", false},
+      {R"({"":1,"":2})", false},
+      {R"({"":1,"a":2})", true},
+      {R"({"type":1,"tyse":2,"tyne":3})", true},  // three keys, one signature
+      {R"({"type":1,"tyne":3,"tyse":2,"type":4})", false},
+      {R"({"a\\n":1,"a\n":2})", true},  // escaped keys: simdjson reads these
+      {R"({"a\n":1,"a\n":2})", false},
+      {R"({"x":"\t","x":"\t"})", false},
+  };
+  for (const Case& c : cases) {
+    Arena a, b;
+    const ParseResult fast_result = parser.parse(c.text, a);
+    ASSERT_TRUE(fast_result.ok()) << c.text;
+    const Value fast = fast_result.value, ref = parser.parse_reference(c.text, b).value;
+    EXPECT_EQ(fast.has_unique_keys(), c.unique) << c.text;
+    EXPECT_EQ(ref.has_unique_keys(), c.unique) << c.text;
+    EXPECT_EQ(deep_copy(fast, a).has_unique_keys(), c.unique) << c.text;
+  }
+  // Beyond kMaxUniqueCheck members uniqueness is not worked out.
+  std::string many = "{";
+  for (uint32_t i = 0; i <= kMaxUniqueCheck; ++i)
+    many += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+  many += "}";
+  Arena arena;
+  EXPECT_FALSE(parser.parse(many, arena).value.has_unique_keys());
+  ObjectBuilder builder(arena, 2);
+  builder.set("a", Value::integer(1));
+  builder.set("a", Value::integer(2));
+  EXPECT_TRUE(builder.build().has_unique_keys());
+  EXPECT_EQ(builder.build().size(), 1u);
+}
+
+// A hinted lookup finds what find() finds whatever the hint, and learns where the key is.
+TEST(Value, FindWithHint) {
+  Arena arena;
+  const Value unique = parse(R"({"x":1,"y":2,"z":3})", arena).value;
+  const Value repeated = parse(R"({"x":1,"y":2,"x":3})", arena).value;
+  for (uint32_t start : {0u, 1u, 2u, 7u, 0xFFFFFFFFu}) {
+    uint32_t hint = start;
+    ASSERT_NE(unique.find("z", hint), nullptr);
+    EXPECT_EQ(unique.find("z", hint)->as_int(), 3);
+    EXPECT_EQ(hint, 2u);
+    hint = start;
+    EXPECT_EQ(unique.find("w", hint), nullptr);
+    hint = start;
+    EXPECT_EQ(repeated.find("x", hint)->as_int(), 3);  // the last of a repeated key
+    EXPECT_EQ(Value::integer(1).find("x", hint), nullptr);
+  }
+}
+
 TEST(Value, DeepCopyOutlivesSource) {
   OwnedValue owned;
   {

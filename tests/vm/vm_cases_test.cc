@@ -139,3 +139,49 @@ TEST(VmCorruptProgram, BuilderOverflowIsAnErrorNotAWrite) {
 
 }  // namespace
 }  // namespace stepstream
+
+namespace stepstream {
+namespace {
+
+// Lookups start where the same instruction found its key in the previous document: documents of
+// changing shapes, repeated keys (the last one wins) and missing keys must read as if they did
+// not.
+TEST(VmLookups, HintsFollowChangingShapes) {
+  bytecode::Program program;
+  std::vector<asl::Problem> problems;
+  ASSERT_TRUE(compile::build_program(
+      R"({"StartAt": "P", "States": {"P": {"Type": "Pass",
+          "Parameters": {"a.$": "$.a", "c.$": "$.b.c"}, "End": true}}})",
+      {}, program, problems));
+  vm::VirtualClock clock(0);
+  vm::Random random;
+  vm::Vm machine(program, clock, random);
+  json::Parser parser;
+  const std::pair<const char*, const char*> runs[] = {
+      {R"({"a":1,"b":{"c":2}})", R"({"a":1,"c":2})"},
+      {R"({"b":{"x":0,"c":3},"a":4})", R"({"a":4,"c":3})"},
+      {R"({"a":5,"b":{"c":6},"a":7})", R"({"a":7,"c":6})"},
+      {R"({"x":0,"a":8,"b":{"c":9,"c":10}})", R"({"a":8,"c":10})"},
+      {R"({"x":0,"a":"\n","b":{"c":[]},"a":11})", R"({"a":11,"c":[]})"},
+      {R"({"b":{"c":1}})", nullptr},
+      {R"({"a":12})", nullptr},
+      {R"({"a":1,"b":{"c":2}})", R"({"a":1,"c":2})"},
+  };
+  vm::Execution exec;
+  for (const auto& [input, output] : runs) {
+    exec.reset();
+    auto in = parser.parse(input, exec.arena());
+    ASSERT_TRUE(in.ok()) << input;
+    machine.start(exec, in.value, {});
+    if (output == nullptr) {
+      EXPECT_EQ(exec.status(), vm::Status::kFailed) << input;
+      EXPECT_EQ(exec.error().value_or(""), "States.Runtime") << input;
+    } else {
+      ASSERT_EQ(exec.status(), vm::Status::kSucceeded) << input;
+      EXPECT_EQ(json::to_string(exec.output()), output) << input;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace stepstream
