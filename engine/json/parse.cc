@@ -126,10 +126,10 @@ class FastParser {
   // Clinger's fast path: a decimal of at most 15 digits with a power of ten up to 22 is one
   // exact integer and one exact power, so a single (correctly rounded) multiplication or
   // division gives the correctly rounded value. [begin, end) is a valid unsigned JSON number.
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   static bool exact_decimal(const char* begin, const char* end, double& out) {
-    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     int64_t mantissa = 0;
     int digits = 0, exponent = 0;
     const char* q = begin;
@@ -175,12 +175,17 @@ class FastParser {
       return false;
     }
     const size_t int_digits = static_cast<size_t>(p_ - begin) - (negative ? 1 : 0);
-    bool integral = true;
+    bool integral = true, exponent = false;
+    size_t frac_digits = 0;
     if (*p_ == '.') {
       ++p_;
       if (!is_digit(*p_)) return false;
-      while (is_digit(*p_))
+      const char* const frac = p_;
+      do {
+        magnitude = magnitude * 10 + static_cast<uint64_t>(*p_ - '0');  // as above
         ++p_;
+      } while (is_digit(*p_));
+      frac_digits = static_cast<size_t>(p_ - frac);
       integral = false;
     }
     if (*p_ == 'e' || *p_ == 'E') {
@@ -190,6 +195,7 @@ class FastParser {
       while (is_digit(*p_))
         ++p_;
       integral = false;
+      exponent = true;
     }
     ++numbers_;
     if (integral) {
@@ -202,6 +208,12 @@ class FastParser {
     }
     // Correctly rounded, as simdjson's; overflow and underflow are left to simdjson.
     double d;
+    if (!exponent && int_digits + frac_digits <= 15) {
+      // exact_decimal() without reading the digits again: they are the mantissa already.
+      d = static_cast<double>(magnitude) / kPow10[frac_digits];
+      out = Value::number(negative ? -d : d);
+      return true;
+    }
     if (exact_decimal(begin + (negative ? 1 : 0), p_, d)) {
       out = Value::number(negative ? -d : d);
       return true;
@@ -294,16 +306,20 @@ class FastParser {
                                                           m.key.data()[m.key.size() - 1]);
         if (unique && (seen & bit)) unique = !repeats(base, m.key);
         seen |= bit;
-        skip_space();
-        if (*p_ != ':') return false;
+        // Spaces are skipped where the expected byte is not found, so that compact text (most)
+        // costs one test per separator.
+        if (*p_ != ':') {
+          skip_space();
+          if (*p_ != ':') return false;
+        }
         ++p_;
         skip_space();
         if (!scalar_or_value(m.value)) return false;
         members_.push_back(m);
-        skip_space();
+        if (*p_ != ',' && *p_ != '}') skip_space();
         if (*p_ == ',') {
           ++p_;
-          skip_space();
+          if (*p_ != '"') skip_space();
           continue;
         }
         if (*p_ != '}') return false;
@@ -334,7 +350,7 @@ class FastParser {
         Value v;
         if (!scalar_or_value(v)) return false;
         items_.push_back(v);
-        skip_space();
+        if (*p_ != ',' && *p_ != ']') skip_space();  // as in object()
         if (*p_ == ',') {
           ++p_;
           skip_space();

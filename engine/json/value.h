@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "engine/json/arena.h"
 
@@ -126,6 +127,8 @@ class Value {
   } u_;
 };
 static_assert(sizeof(Value) == 16);
+// Registers are cleared with memset: Value() must stay all zero bits (value_test checks it).
+static_assert(std::is_trivially_copyable_v<Value> && Type::kNull == Type{0});
 
 struct Member {
   std::string_view key;

@@ -1,6 +1,8 @@
 // The value model: parse, write, equality, arena reuse.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "engine/json/parse.h"
 #include "engine/json/write.h"
 
@@ -63,6 +65,15 @@ constexpr const char* kEdgeDocuments[] = {"{}",
                                           "0",
                                           "-0",
                                           "-0.0",
+                                          "-0.5",
+                                          "0.1",
+                                          "123456789.12345",
+                                          "1234567890.123456",
+                                          "0.000000000000001",
+                                          "99999999999999.9",
+                                          "[1.5,2.25 ,3.125\n, 4 ]",
+                                          "{\"a\":1 ,\"b\" :2\t}",
+                                          "{\"a\":1,\"b\":2 ,}",
                                           "1e5",
                                           "1E+5",
                                           "1e-5",
@@ -125,6 +136,23 @@ TEST(Value, FastPathAgreesWithSimdjson) {
     if (fast.ok() && ref.ok()) {
       EXPECT_EQ(to_string(fast.value), to_string(ref.value)) << t;
     }
+  }
+  // Decimals of up to 17 digits, within and beyond the fast path's exact ones: the same doubles.
+  uint64_t r = 1;
+  for (int i = 0; i < 20000; ++i) {
+    r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+    const int int_digits = 1 + static_cast<int>((r >> 60) % 9);
+    const int frac_digits = 1 + static_cast<int>((r >> 56) % 9);
+    std::string t = (r & 1) ? "-" : "";
+    uint64_t d = r >> 8;
+    for (int k = 0; k < int_digits + frac_digits; ++k, d /= 10) {
+      if (k == int_digits) t += '.';
+      t += static_cast<char>('0' + (k == 0 && int_digits > 1 ? 1 + d % 9 : d % 10));
+    }
+    Arena a, b;
+    const ParseResult fast = parser.parse(t, a), ref = parser.parse_reference(t, b);
+    ASSERT_TRUE(fast.ok() && ref.ok()) << t;
+    ASSERT_EQ(std::memcmp(&fast.value, &ref.value, sizeof(Value)), 0) << t;
   }
   std::string deep(100, '[');
   deep += std::string(100, ']');
@@ -208,6 +236,13 @@ TEST(Value, FindWithHint) {
     EXPECT_EQ(repeated.find("x", hint)->as_int(), 3);  // the last of a repeated key
     EXPECT_EQ(Value::integer(1).find("x", hint), nullptr);
   }
+}
+
+// The VM clears registers with memset.
+TEST(Value, NullIsAllZeroBits) {
+  const Value null;
+  const unsigned char zeros[sizeof(Value)] = {};
+  EXPECT_EQ(std::memcmp(&null, zeros, sizeof(Value)), 0);
 }
 
 TEST(Value, DeepCopyOutlivesSource) {
