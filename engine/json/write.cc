@@ -144,30 +144,6 @@ char* write_string_raw(std::string_view s, char* p) {
   return p;
 }
 
-// memcpy without a library call for the short strings and keys of most documents: two copies
-// that overlap when n is not a power of two.
-inline void copy_bytes(char* dst, const char* src, size_t n) {
-  auto copy = [dst, src]<class T>(size_t at, T) {
-    T x;
-    std::memcpy(&x, src + at, sizeof x);
-    std::memcpy(dst + at, &x, sizeof x);
-  };
-  if (n > 16) {
-    std::memcpy(dst, src, n);
-  } else if (n >= 8) {
-    copy(0, uint64_t{});
-    copy(n - 8, uint64_t{});
-  } else if (n >= 4) {
-    copy(0, uint32_t{});
-    copy(n - 4, uint32_t{});
-  } else if (n >= 2) {
-    copy(0, uint16_t{});
-    copy(n - 2, uint16_t{});
-  } else if (n == 1) {
-    *dst = *src;
-  }
-}
-
 // A string known to need no escaping: its quoted text, copied as is.
 inline char* write_plain(std::string_view s, char* p) {
   *p = '"';

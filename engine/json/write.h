@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "engine/json/value.h"
@@ -19,6 +20,30 @@ void write_number(const Value& v, std::string& out);
 size_t format_number(const Value& v, char* buf);
 
 std::string to_string(const Value& v);
+
+// memcpy without a library call for the short strings and keys of most documents (and of texts made
+// from them): two copies that overlap when n is not a power of two.
+inline void copy_bytes(char* dst, const char* src, size_t n) {
+  auto copy = [dst, src]<class T>(size_t at, T) {
+    T x;
+    std::memcpy(&x, src + at, sizeof x);
+    std::memcpy(dst + at, &x, sizeof x);
+  };
+  if (n > 16) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 8) {
+    copy(0, uint64_t{});
+    copy(n - 8, uint64_t{});
+  } else if (n >= 4) {
+    copy(0, uint32_t{});
+    copy(n - 4, uint32_t{});
+  } else if (n >= 2) {
+    copy(0, uint16_t{});
+    copy(n - 2, uint16_t{});
+  } else if (n == 1) {
+    *dst = *src;
+  }
+}
 
 // Appends code point `cp` encoded as UTF-8.
 void append_utf8(uint32_t cp, std::string& out);

@@ -547,33 +547,37 @@ bool format_plain(std::string_view t, std::span<const Value> args, Arena& arena,
     from = i + 1;
   }
   if (found != values) return false;  // the general path says what is wrong
-  std::string_view text[kMaxValues];
+  // Each value's text; plain arrays, as std::string_view's would be cleared first.
+  const char* text[kMaxValues];
+  size_t text_size[kMaxValues];
   char numbers[kMaxValues][40];
   bool plain = true;
   size_t size = t.size() - 2 * values;
   for (size_t k = 0; k < values; ++k) {
     const Value& v = args[k + 1];
     if (v.is_string()) {
-      text[k] = v.as_string();
+      text[k] = v.as_string().data();
+      text_size[k] = v.as_string().size();
       plain = plain && v.is_plain_string();
     } else if (v.is_number()) {
-      text[k] = std::string_view(numbers[k], json::format_number(v, numbers[k]));
+      text[k] = numbers[k];
+      text_size[k] = json::format_number(v, numbers[k]);
     } else {
       return false;
     }
-    size += text[k].size();
+    size += text_size[k];
   }
   char* const begin = static_cast<char*>(arena.alloc(size ? size : 1, 1));
   char* out = begin;
   size_t literal = 0;
   for (size_t k = 0; k < values; ++k) {
-    std::memcpy(out, t.data() + literal, at[k] - literal);
+    json::copy_bytes(out, t.data() + literal, at[k] - literal);
     out += at[k] - literal;
-    if (!text[k].empty()) std::memcpy(out, text[k].data(), text[k].size());
-    out += text[k].size();
+    json::copy_bytes(out, text[k], text_size[k]);
+    out += text_size[k];
     literal = at[k] + 2;
   }
-  if (literal < t.size()) std::memcpy(out, t.data() + literal, t.size() - literal);
+  json::copy_bytes(out, t.data() + literal, t.size() - literal);
   result = ok(Value::string(std::string_view(begin, size), plain));
   return true;
 }
