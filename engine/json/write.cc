@@ -236,23 +236,17 @@ size_t format_number(const Value& v, char* buf) {
     // no other text of that length reads back as d. (No library call for the common case.)
     // Thousandths settle it at once: some k <= 3 reads back iff k = 3 does, and the least k
     // drops the trailing zeros of i.
-    auto i = static_cast<int64_t>(mag * 1000 + 0.5);
+    // (Divisions by constants only: the compiler makes them multiplications.)
+    const auto i = static_cast<int64_t>(mag * 1000 + 0.5);
     if (static_cast<double>(i) / 1000 == mag) {
-      int k = 3;
-      for (; k > 0 && i % 10 == 0; --k)
-        i /= 10;
-      static constexpr int64_t kScale[] = {1, 10, 100, 1000};
+      const auto frac = static_cast<int>(i % 1000);
       if (std::signbit(d)) *buf++ = '-';
-      buf = std::to_chars(buf, buf + 24, i / kScale[k]).ptr;
+      buf = std::to_chars(buf, buf + 24, i / 1000).ptr;
       *buf++ = '.';
-      if (k == 0) {
-        *buf++ = '0';
-      } else {
-        int64_t frac = i % kScale[k];
-        for (int j = k; j-- > 0; frac /= 10)
-          buf[j] = static_cast<char>('0' + frac % 10);
-        buf += k;
-      }
+      buf[0] = static_cast<char>('0' + frac / 100);
+      buf[1] = static_cast<char>('0' + frac / 10 % 10);
+      buf[2] = static_cast<char>('0' + frac % 10);
+      buf += frac % 100 != 0 ? (frac % 10 != 0 ? 3 : 2) : 1;  // "1.0" keeps one zero
       return static_cast<size_t>(buf - begin);
     }
   }

@@ -1,6 +1,8 @@
 // The value model: parse, write, equality, arena reuse.
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include "engine/json/parse.h"
@@ -37,6 +39,25 @@ TEST(Value, Numbers) {
   // Many significant digits (simdjson's get_number() read these as 0: simdjson#2099).
   EXPECT_EQ(roundtrip("3.14159265358979323846"), "3.141592653589793");
   EXPECT_EQ(roundtrip("[\"\u00e9\", 1000000000.000000001]"), "[\"\xc3\xa9\",1.0E9]");
+}
+
+// Below 1e7 a double prints as Java's shortest text: to_chars' shortest fixed text, with ".0"
+// when it has no fraction. format_number() finds thousandths without to_chars.
+TEST(Value, DecimalsPrintShortest) {
+  for (int64_t i = 0; i < 10'000'000'000; i = i < 300'000 ? i + 1 : i * 3 + 7) {
+    for (const double d : {static_cast<double>(i) / 1000, -static_cast<double>(i) / 1000,
+                           static_cast<double>(i) / 1000 + 0.0001}) {
+      if (std::fabs(d) >= 1e7 || (d != 0 && std::fabs(d) < 1e-3)) continue;
+      char want[64];
+      std::string_view w(
+          want, static_cast<size_t>(
+                    std::to_chars(want, want + 64, d, std::chars_format::fixed).ptr - want));
+      std::string expected(w);
+      if (w.find('.') == std::string_view::npos) expected += ".0";
+      char got[40];
+      ASSERT_EQ(std::string_view(got, format_number(Value::number(d), got)), expected) << d;
+    }
+  }
 }
 
 TEST(Value, StringEscapes) {
