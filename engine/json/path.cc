@@ -1737,10 +1737,13 @@ bool assign_error(const Path& path, const Segment& s, const Value& node, const V
   return false;
 }
 
+constexpr uint32_t kAbsent = 0xFFFFFFFFu;
+
 // Replaces `node`'s step `s` (a field or an index it is known to allow) with `child`; a missing
-// node (nullptr) becomes a new object holding just that field.
-Value rebuild_node(const Path& path, const Segment& s, const Value* node, const Value& child,
-                   Arena& arena) {
+// node (nullptr) becomes a new object holding just that field. For a field, `at` is the index of
+// its member in `node` (the last if the key repeats), or kAbsent.
+Value rebuild_node(const Path& path, const Segment& s, const Value* node, uint32_t at,
+                   const Value& child, Arena& arena) {
   if (node == nullptr) {
     Member* m = arena.alloc_array<Member>(1);
     m[0] = {arena.copy(path.field_name(s)), child};
@@ -1754,12 +1757,11 @@ Value rebuild_node(const Path& path, const Segment& s, const Value* node, const 
     return Value::array(copy, static_cast<uint32_t>(items.size()));
   }
   auto ms = node->members();
-  const Member* existing = find_member(*node, path.field_name(s));
-  uint32_t n = static_cast<uint32_t>(ms.size()) + (existing ? 0 : 1);
+  uint32_t n = static_cast<uint32_t>(ms.size()) + (at != kAbsent ? 0 : 1);
   Member* copy = arena.alloc_array<Member>(n);
   std::copy(ms.begin(), ms.end(), copy);
-  if (existing) {
-    copy[existing - ms.data()].value = child;
+  if (at != kAbsent) {
+    copy[at].value = child;
     return Value::object(copy, n, node->has_plain_keys(), node->has_unique_keys());
   }
   copy[n - 1] = {arena.copy(path.field_name(s)), child};
@@ -1771,9 +1773,9 @@ Value rebuild_node(const Path& path, const Segment& s, const Value* node, const 
 // rebuild_node(), with the result's bound recorded so that payload checks of the document need
 // not walk it: grown by the one member when a field is added, else one step per member (every
 // level below has its own).
-Value rebuild(const Path& path, const Segment& s, const Value* node, const Value& child,
-              Arena& arena) {
-  const Value v = rebuild_node(path, s, node, child, arena);
+Value rebuild(const Path& path, const Segment& s, const Value* node, uint32_t at,
+              const Value& child, Arena& arena) {
+  const Value v = rebuild_node(path, s, node, at, child, arena);
   size_t bound = 0;
   if (node == nullptr || v.size() > node->size()) {
     bound = bound_with_member(node ? node->known_bound() : 2,
@@ -1796,11 +1798,14 @@ bool assign(const Path& path, const Value& root, const Value& value, Arena& aren
   auto segs = path.segments();
   const size_t n = segs.size();
   const Value* local[16];
+  uint32_t local_at[16];
   const Value** nodes = n < 16 ? local : arena.alloc_array<const Value*>(n + 1);
+  uint32_t* at = n < 16 ? local_at : arena.alloc_array<uint32_t>(n);  // see rebuild_node
   nodes[0] = &root;
   for (size_t i = 0; i < n; ++i) {
     const Segment& s = segs[i];
     const Value* node = nodes[i];
+    at[i] = kAbsent;
     if (node == nullptr) {
       // Missing objects are created; an index cannot conjure an array.
       if (s.kind != SegmentKind::kField) return assign_error(path, s, Value(), root, error);
@@ -1809,6 +1814,7 @@ bool assign(const Path& path, const Value& root, const Value& value, Arena& aren
       if (!node->is_object()) return assign_error(path, s, *node, root, error);
       const Member* m = find_member(*node, path.field_name(s));
       nodes[i + 1] = m ? &m->value : nullptr;
+      if (m) at[i] = static_cast<uint32_t>(m - node->members().data());
     } else {
       if (!node->is_array() || s.a >= node->size())
         return assign_error(path, s, *node, root, error);
@@ -1817,7 +1823,7 @@ bool assign(const Path& path, const Value& root, const Value& value, Arena& aren
   }
   Value cur = value;
   for (size_t i = n; i-- > 0;)
-    cur = rebuild(path, segs[i], nodes[i], cur, arena);
+    cur = rebuild(path, segs[i], nodes[i], at[i], cur, arena);
   out = cur;
   return true;
 }
