@@ -86,6 +86,10 @@ TEST_F(IntrinsicsTest, FormatSubstitutesInOrder) {
   EXPECT_EQ(call(Intrinsic::kFormat, R"(["It's {}!", "Pikachu"])"), R"("It's Pikachu!")");
   EXPECT_EQ(call(Intrinsic::kFormat, R"(["no placeholders"])"), R"("no placeholders")");
   EXPECT_EQ(call(Intrinsic::kFormat, R"(["{}{}", true, false])"), R"("truefalse")");
+  // Braces around and between placeholders, through the plain template's scan.
+  EXPECT_EQ(call(Intrinsic::kFormat, R"(["{{}}", "x"])"), R"("{x}")");
+  EXPECT_EQ(call(Intrinsic::kFormat, R"(["{}{}}{", "a", 2])"), R"("a2}{")");
+  EXPECT_EQ(call(Intrinsic::kFormat, R"(["{ }{}", "b"])"), R"("{ }b")");
   EXPECT_EQ(call(Intrinsic::kFormat, R"(["{}", [1, "a", null, {"k": [2.5]}]])"),
             R"("[1, a, null, {k=[2.5]}]")");
   // As a JDK prints a LinkedHashMap {k=[2.5, a, null], d=1.0E21}.
