@@ -531,8 +531,7 @@ void format_value(const Value& v, std::string& out) {
 // format() of a plain template (most): it holds no backslash, so "{}" is all that is special in
 // it. With at most kMaxValues values, strings and numbers only, the text is made in the arena at
 // its final size. Returns false to leave the call to format()'s general path.
-bool format_plain(std::string_view t, std::span<const Value> args, Arena& arena,
-                  IntrinsicResult& result) {
+bool format_plain(std::string_view t, std::span<const Value> args, Arena& arena, Value& result) {
   constexpr size_t kMaxValues = 8;
   const size_t values = args.size() - 1;
   if (values > kMaxValues) return false;
@@ -573,14 +572,15 @@ bool format_plain(std::string_view t, std::span<const Value> args, Arena& arena,
     literal = at[k] + 2;
   }
   json::copy_bytes(out, t.data() + literal, t.size() - literal);
-  result = ok(Value::string(std::string_view(begin, size), plain));
+  result = Value::string(std::string_view(begin, size), plain);
   return true;
 }
 
 IntrinsicResult format(std::span<const Value> args, Arena& arena) {
   if (!args[0].is_string()) return fail_type(Intrinsic::kFormat, args, 0, "a string");
   std::string_view t = args[0].as_string();
-  if (IntrinsicResult r; args[0].is_plain_string() && format_plain(t, args, arena, r)) return r;
+  // (The result is made here, in the caller's slot: a moved IntrinsicResult costs a string's move.)
+  if (Value v; args[0].is_plain_string() && format_plain(t, args, arena, v)) return ok(v);
   std::string& out = scratch();
   // The text needs no escaping in JSON when the template and every value printed need none
   // (a plain template holds no backslash, so no escape either).
