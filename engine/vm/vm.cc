@@ -166,10 +166,16 @@ std::string_view name(Status s) {
 void Execution::reset() {
   arena_.reset();
   history_.clear();
-  frames_.clear();
+  // Frame 0 stays for Vm::start, which sets what it reads: made anew, its 168 bytes were cleared
+  // with `rep stos`, slow to start for so few.
+  frames_.resize(std::min<size_t>(frames_.size(), 1));
   free_frames_.clear();
   runnable_.clear();
-  input_ = output_ = context_ = Value();
+  // One at a time: `a = b = Value()` read each value back just after storing it, and the wide
+  // load waited for the narrow stores (a store-forwarding stall).
+  input_ = Value();
+  output_ = Value();
+  context_ = Value();
   error_.reset();
   cause_.reset();
   status_ = Status::kRunning;
