@@ -15,6 +15,9 @@ class Clock {
   virtual int64_t now() = 0;
   // The time to within a few milliseconds, for deadlines of whole seconds: cheaper to read.
   virtual int64_t coarse_now() { return now(); }
+  // The most by which coarse_now() trails now(): a deadline measured from a coarse start adds it,
+  // so that it never falls due early.
+  virtual int64_t coarse_lag() { return 0; }
 };
 
 class SystemClock final : public Clock {
@@ -29,6 +32,14 @@ class SystemClock final : public Clock {
     timespec ts;
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  }
+  int64_t coarse_lag() override {
+    static const int64_t lag = [] {
+      timespec res;
+      if (clock_getres(CLOCK_REALTIME_COARSE, &res) != 0) return int64_t{10'000'000};
+      return int64_t{res.tv_sec} * 1'000'000'000 + res.tv_nsec;
+    }();
+    return lag;
   }
 };
 

@@ -1329,11 +1329,18 @@ Status Vm::start(Execution& x, const Value& input, const Identity& id, bool reco
   if (limits_.max_duration_ns != 0 && (timeout == 0 || limits_.max_duration_ns < timeout))
     timeout = limits_.max_duration_ns;
   // Only the context object ($$.Execution.StartTime) needs the start to the nanosecond; a
-  // deadline, in whole seconds, makes do with the coarse clock (as enter_state's checks do), and
-  // without either nothing reads it: the precise clock costs about 20 ns, a twentieth of a small
-  // execution.
-  x.start_time_ = uses_context_ ? clock_.now() : timeout != 0 ? clock_.coarse_now() : 0;
-  x.deadline_ = timeout ? x.start_time_ + timeout : 0;
+  // deadline, in whole seconds, makes do with the coarse clock (as enter_state's checks do),
+  // moved on by the coarse clock's lag so that it never falls due early; without either nothing
+  // reads it. The precise clock costs about 20 ns, a twentieth of a small execution.
+  if (uses_context_) {
+    x.start_time_ = clock_.now();
+    x.deadline_ = timeout ? x.start_time_ + timeout : 0;
+  } else if (timeout != 0) {
+    x.start_time_ = clock_.coarse_now();
+    x.deadline_ = x.start_time_ + clock_.coarse_lag() + timeout;
+  } else {
+    x.start_time_ = x.deadline_ = 0;
+  }
   if (keeps(x, "ExecutionStarted")) {
     json::ObjectBuilder d(x.arena_, 3);
     d.set("input", Value::string(x.arena_.copy(json::to_string(input))));

@@ -245,6 +245,51 @@ TEST(SystemClock, CoarseTimeTrailsThePreciseTimeByLessThanATick) {
   }
 }
 
+// A deadline measured from the coarse clock's start is moved on by the clock's lag: a timeout
+// never falls due before its time has passed, wherever the ticks fall.
+class TickClock final : public vm::Clock {
+ public:
+  static constexpr int64_t kTick = 4'000'000;
+  explicit TickClock(int64_t t) : now_(t) {}
+  int64_t now() override { return now_; }
+  int64_t coarse_now() override { return now_ - now_ % kTick; }
+  int64_t coarse_lag() override { return kTick; }
+  int64_t now_;
+};
+
+TEST(VmTimeout, ACoarseStartNeverMakesTheDeadlineEarly) {
+  // 3 ms after a tick, a 2 s machine timeout, and a wait to 1.999 s after the start: at the
+  // second state the coarse clock has just ticked to 2 s after the first tick, 1 ms before the
+  // timeout is due.
+  constexpr int64_t kMs = 1'000'000;
+  const int64_t start = kStart + 3 * kMs;
+  std::string wake = "2023-11-14T22:13:22.002Z";  // kStart + 2.002 s
+  ASSERT_EQ(kStart % TickClock::kTick, 0);
+  const std::string definition =
+      R"({"TimeoutSeconds":2,"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":")" + wake +
+      R"(","Next":"P"},"P":{"Type":"Pass","End":true}}})";
+  std::vector<asl::Problem> problems;
+  bytecode::Program program;
+  ASSERT_TRUE(compile::build_program(definition, {}, program, problems));
+  TickClock clock(start);
+  vm::Random random{7};
+  vm::Vm machine(program, clock, random, vm::Limits{}, nullptr);
+  vm::Execution exec;
+  auto in = json::parse("{}", exec.arena());
+  ASSERT_EQ(machine.start(exec, in.value, {}), vm::Status::kWaiting);
+  ASSERT_EQ(exec.wake_at(), start + 1999 * kMs);
+  clock.now_ = exec.wake_at();
+  EXPECT_EQ(machine.resume(exec), vm::Status::kSucceeded) << "timed out 1 ms early";
+
+  // And it does fall due once the time has passed.
+  vm::Execution late;
+  auto in2 = json::parse("{}", late.arena());
+  clock.now_ = start;
+  ASSERT_EQ(machine.start(late, in2.value, {}), vm::Status::kWaiting);
+  clock.now_ = start + 2 * kSecond + TickClock::kTick + kMs;
+  EXPECT_EQ(machine.resume(late), vm::Status::kTimedOut);
+}
+
 // ---- the observer: one state_ended per state entered, with its duration; one retried per retry
 
 struct Observed final : vm::Observer {
