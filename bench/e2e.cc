@@ -511,6 +511,13 @@ int orchestrate(const Options& o) {
   });
   rd_kafka_t* p = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
   rd_kafka_topic_t* t = rd_kafka_topic_new(p, "lat-in", nullptr);
+  // The feeder connects and learns the topic's partitions before the clock starts: otherwise the
+  // first records wait in its queue for that, and the latency of its start-up, not the engine's,
+  // backs up the first seconds.
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(p, 0, t, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    die("the feeder cannot reach the broker");
+  rd_kafka_metadata_destroy(md);
   // Every millisecond, what is due by then: a steady rate without spinning a core.
   std::thread feeder([&] {
     int64_t start = now_ns();
