@@ -124,9 +124,11 @@ std::string verify_tables(const Program& p) {
       return "task out of range";
   for (uint32_t pc : p.prologues)
     if (pc >= p.code.size()) return "prologue out of range";
+  // A Map's children all start at its one item prologue.
   for (const Fork& f : p.forks)
     if (f.state >= p.states.size() ||
         !range_ok(f.prologue_begin, f.prologue_count, p.prologues.size()) ||
+        (p.states[f.state].type == StateType::kMap && f.prologue_count != 1) ||
         !site_ok(f.max_concurrency_site, p) || !site_ok(f.tolerated_count_site, p) ||
         !site_ok(f.tolerated_percentage_site, p) ||
         (f.tolerated_percentage != kNone && !number_ok(f.tolerated_percentage, p)))

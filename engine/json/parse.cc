@@ -301,9 +301,8 @@ class FastParser {
         Member m;
         if (!string(m.key)) return false;
         // Equal keys have equal signatures: only a key whose signature was seen is compared
-        // with the keys before it. (The first and last bytes of an empty key are its quotes.)
-        const uint64_t bit = uint64_t{1} << key_signature(m.key.size(), m.key.data()[0],
-                                                          m.key.data()[m.key.size() - 1]);
+        // with the keys before it.
+        const uint64_t bit = uint64_t{1} << key_signature(m.key);
         if (unique && (seen & bit)) unique = !repeats(base, m.key);
         seen |= bit;
         // Spaces are skipped where the expected byte is not found, so that compact text (most)
@@ -566,10 +565,11 @@ ParseResult Parser::parse_text(std::string_view text, Arena& arena, bool fast) {
       std::string tmp(trimmed);
       return {Value::number(std::strtod(tmp.c_str(), nullptr)), {}};
     }
-    // simdjson 3.0 refuses `null` alone when whitespace follows it.
+    // simdjson 3.0 refuses `null`, `true` or `false` alone when whitespace follows it.
     while (!trimmed.empty() && is_json_space(trimmed.back()))
       trimmed.remove_suffix(1);
     if (trimmed == "null") return {Value::null(), {}};
+    if (trimmed == "true" || trimmed == "false") return {Value::boolean(trimmed == "true"), {}};
     err = p.build(doc, out);
   } else {
     od::value root;

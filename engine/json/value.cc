@@ -80,8 +80,7 @@ bool unique_keys(const Member* ms, uint32_t n) {
   uint64_t seen = 0;
   for (uint32_t i = 0; i < n; ++i) {
     const std::string_view k = ms[i].key;
-    const uint64_t bit = uint64_t{1} << (k.empty() ? key_signature(0, '"', '"')
-                                                   : key_signature(k.size(), k.front(), k.back()));
+    const uint64_t bit = uint64_t{1} << key_signature(k);
     if (seen & bit) {
       for (uint32_t j = 0; j < i; ++j)
         if (ms[j].key.size() == k.size() && same_bytes(ms[j].key.data(), k.data(), k.size()))

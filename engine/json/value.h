@@ -194,10 +194,10 @@ bool unique_keys(const Member* ms, uint32_t n);
 inline constexpr uint32_t kMaxUniqueCheck = 32;
 // A key's bucket among 64 from its length, first and last bytes (both '"' for the empty key):
 // equal keys share one, so a key whose bucket is still empty repeats none before it.
-inline unsigned key_signature(size_t size, char first, char last) {
-  return static_cast<unsigned>(size * 8 + static_cast<unsigned char>(first) +
-                               static_cast<unsigned char>(last) * 3) &
-         63;
+inline unsigned key_signature(std::string_view key) {
+  const auto first = static_cast<unsigned char>(key.empty() ? '"' : key.front());
+  const auto last = static_cast<unsigned char>(key.empty() ? '"' : key.back());
+  return static_cast<unsigned>(key.size() * 8 + first + last * 3) & 63;
 }
 
 // Deep equality as ASL compares values: numbers by value (1 == 1.0), objects by members

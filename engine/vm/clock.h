@@ -33,11 +33,13 @@ class SystemClock final : public Clock {
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
   }
+  // Two ticks: the kernel advances the coarse clock a tick at a time, and a tick can come late
+  // (a virtual machine's stolen time, say).
   int64_t coarse_lag() override {
     static const int64_t lag = [] {
       timespec res;
       if (clock_getres(CLOCK_REALTIME_COARSE, &res) != 0) return int64_t{10'000'000};
-      return int64_t{res.tv_sec} * 1'000'000'000 + res.tv_nsec;
+      return 2 * (int64_t{res.tv_sec} * 1'000'000'000 + res.tv_nsec);
     }();
     return lag;
   }

@@ -142,6 +142,9 @@ constexpr const char* kEdgeDocuments[] = {"{}",
                                           "12345678901234567.89",
                                           "null\n",
                                           " true ",
+                                          " false   ",  // simdjson 3.0 alone refuses these
+                                          "true \t\n ",
+                                          "null    ",
                                           "nulll"};
 
 // parse() reads the common case with a scalar parser of its own and leaves the rest to
