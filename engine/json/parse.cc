@@ -55,6 +55,17 @@ bool plain_text(const char* p, const char* end, std::string_view& out) {
   return false;
 }
 
+// What a container's loop gathered on `stack` since `base`, moved into the arena (the stack keeps
+// its capacity for the next container); sets `n` to how many.
+template <typename T>
+T* move_to_arena(std::vector<T>& stack, size_t base, Arena& arena, uint32_t& n) {
+  n = static_cast<uint32_t>(stack.size() - base);
+  T* out = arena.alloc_array<T>(n);
+  std::copy(stack.begin() + static_cast<ptrdiff_t>(base), stack.end(), out);
+  stack.resize(base);
+  return out;
+}
+
 // The common case in one scalar pass, without simdjson's stage 1: ASCII text whose strings hold
 // no escape, numbers that fit an int64 or parse to a finite double, nesting below kMaxDepth.
 // It declines anything else, valid or not (returning false, possibly having used some arena),
@@ -326,10 +337,8 @@ class FastParser {
         break;
       }
     }
-    const uint32_t n = static_cast<uint32_t>(members_.size() - base);
-    Member* ms = arena_.alloc_array<Member>(n);
-    std::copy(members_.begin() + static_cast<ptrdiff_t>(base), members_.end(), ms);
-    members_.erase(members_.begin() + static_cast<ptrdiff_t>(base), members_.end());
+    uint32_t n;
+    const Member* ms = move_to_arena(members_, base, arena_, n);
     out = Value::object(ms, n, true, unique).with_bound(bound_since(begin, numbers_before));
     --depth_;
     return true;
@@ -360,10 +369,8 @@ class FastParser {
         break;
       }
     }
-    const uint32_t n = static_cast<uint32_t>(items_.size() - base);
-    Value* items = arena_.alloc_array<Value>(n);
-    std::copy(items_.begin() + static_cast<ptrdiff_t>(base), items_.end(), items);
-    items_.erase(items_.begin() + static_cast<ptrdiff_t>(base), items_.end());
+    uint32_t n;
+    const Value* items = move_to_arena(items_, base, arena_, n);
     out = Value::array(items, n).with_bound(bound_since(begin, numbers_before));
     --depth_;
     return true;
@@ -453,10 +460,8 @@ struct Parser::Impl {
           if (auto e = build(child, cv)) return e;
           member_stack.push_back({owned_key, cv});
         }
-        uint32_t n = static_cast<uint32_t>(member_stack.size() - base);
-        Member* ms = arena->alloc_array<Member>(n);
-        std::copy(member_stack.begin() + static_cast<ptrdiff_t>(base), member_stack.end(), ms);
-        member_stack.resize(base);
+        uint32_t n;
+        const Member* ms = move_to_arena(member_stack, base, *arena, n);
         out = Value::object(ms, n, plain_keys, unique_keys(ms, n));
         --depth;
         return simdjson::SUCCESS;
@@ -473,10 +478,8 @@ struct Parser::Impl {
           if (auto e = build(child, cv)) return e;
           item_stack.push_back(cv);
         }
-        uint32_t n = static_cast<uint32_t>(item_stack.size() - base);
-        Value* items = arena->alloc_array<Value>(n);
-        std::copy(item_stack.begin() + static_cast<ptrdiff_t>(base), item_stack.end(), items);
-        item_stack.resize(base);
+        uint32_t n;
+        const Value* items = move_to_arena(item_stack, base, *arena, n);
         out = Value::array(items, n);
         --depth;
         return simdjson::SUCCESS;
