@@ -15,6 +15,24 @@
 namespace stepstream::vm {
 namespace {
 
+// '"' + s + '"' and ["a","b"], built by appending: GCC 12's -Wrestrict misreads
+// `"\"" + std::string(...)` in release builds.
+std::string quoted(std::string_view s) {
+  std::string q = "\"";
+  q.append(s);
+  q += '"';
+  return q;
+}
+std::string array_of(std::initializer_list<std::string_view> strings) {
+  std::string a = "[";
+  for (std::string_view s : strings) {
+    if (a.size() > 1) a += ',';
+    a.append(quoted(s));
+  }
+  a += ']';
+  return a;
+}
+
 using bytecode::Intrinsic;
 
 class IntrinsicsTest : public ::testing::Test {
@@ -350,7 +368,7 @@ TEST_F(IntrinsicsTest, ArrayUnique) {
 TEST_F(IntrinsicsTest, ArrayUniqueManyItems) {
   std::string items = "[[";
   for (int i = 0; i < 3000; ++i)
-    items += (i ? "," : "") + std::string(R"({"id":)") + std::to_string(i % 1000) + "}";
+    items.append(i ? "," : "").append(R"({"id":)").append(std::to_string(i % 1000)).append("}");
   items += "]]";
   json::Value v = value(Intrinsic::kArrayUnique, items);
   ASSERT_EQ(v.size(), 1000u);
@@ -374,10 +392,8 @@ TEST_F(IntrinsicsTest, Base64) {
                               {"fooba", "Zm9vYmE="},
                               {"foobar", "Zm9vYmFy"}};
   for (auto& [plain, encoded] : vectors) {
-    EXPECT_EQ(call(Intrinsic::kBase64Encode, "[\"" + std::string(plain) + "\"]"),
-              "\"" + std::string(encoded) + "\"");
-    EXPECT_EQ(call(Intrinsic::kBase64Decode, "[\"" + std::string(encoded) + "\"]"),
-              "\"" + std::string(plain) + "\"");
+    EXPECT_EQ(call(Intrinsic::kBase64Encode, array_of({plain})), quoted(encoded));
+    EXPECT_EQ(call(Intrinsic::kBase64Decode, array_of({encoded})), quoted(plain));
   }
   // UTF-8 round-trips; padding may be left out, as Java's decoder allows.
   EXPECT_EQ(call(Intrinsic::kBase64Encode, "[\"\xc3\xa9\xf0\x9f\x86\x97\"]"), R"("w6nwn4aX")");
@@ -472,8 +488,7 @@ TEST_F(IntrinsicsTest, HashStandardVectors) {
        "4b5433ac7d329eeb6dd26545e96e55b874be909"},
   };
   for (const Case& c : cases)
-    EXPECT_EQ(call(Intrinsic::kHash, "[\"" + c.data + "\", \"" + c.algorithm + "\"]"),
-              "\"" + std::string(c.hex) + "\"")
+    EXPECT_EQ(call(Intrinsic::kHash, array_of({c.data, c.algorithm})), quoted(c.hex))
         << c.algorithm << " of " << c.data;
   // A million 'a' would exceed the input limit; lengths across block edges instead, checked
   // against each other: the digest of n bytes must differ from that of n+1.
