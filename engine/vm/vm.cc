@@ -333,7 +333,7 @@ uint32_t Vm::alloc_frame(Execution& x) {
   // Only what a child's start does not set is reset here (start_child, fork and invoke set
   // the rest before reading it).
   Frame& fr = x.frames_[f];
-  ++fr.generation;
+  fr.generation = ++x.last_generation_;
   fr.parent = Execution::kNoFrame;
   fr.in_map = fr.heartbeat = false;
   fr.item = Value();
@@ -1310,7 +1310,7 @@ Status Vm::start(Execution& x, const Value& input, const Identity& id, bool reco
   root.run = Frame::Run::kRunnable;
   root.parent = Execution::kNoFrame;
   root.in_map = false;
-  ++root.generation;
+  root.generation = ++x.last_generation_;
   x.regs_.resize(p_.num_registers);
   // Value() is all zero bits (see value.h): one memset, where a loop of Value() cost as much as
   // a Pass state.

@@ -107,7 +107,8 @@ class Execution {
   struct Frame {
     enum class Run : uint8_t { kFree, kRunnable, kWaiting, kPending, kForked };
     Run run = Run::kFree;
-    uint32_t generation = 0;  // bumped at each reuse: tells stale task tickets apart
+    uint32_t generation =
+        0;  // new at each use (Execution::last_generation_): tells stale tickets apart
     uint32_t parent = kNoFrame;
     uint32_t index = 0;  // branch or item index in the parent's fork
     uint32_t pc = 0, state = 0, entered_event = 0;
@@ -150,7 +151,10 @@ class Execution {
   uint32_t cur_ = 0, base_ = 0;
   uint32_t pc_ = 0;
   uint32_t state_ = 0;
-  uint32_t event_id_ = 0;       // id of the last history event (counted even when not kept)
+  uint32_t event_id_ = 0;  // id of the last history event (counted even when not kept)
+  // The last generation given to a frame. Never reset, so that a task ticket (frame and
+  // generation) from an earlier execution on this object matches no frame of a later one.
+  uint32_t last_generation_ = 0;
   uint32_t entered_event_ = 0;  // id of the current state's StateEntered event
   int64_t start_time_ = 0, entered_time_ = 0, wake_at_ = 0, deadline_ = 0;
 };

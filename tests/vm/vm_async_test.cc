@@ -109,6 +109,35 @@ TEST(VmAsyncTask, CompletesLater) {
   EXPECT_EQ(m.output(), R"({"q":1,"r":{"answer":42}})");
 }
 
+// An Execution is reused, event after event: a ticket from an earlier execution, answered late,
+// must not complete a Task of the next one, whichever frame (root or branch) it named.
+TEST(VmAsyncTask, ATicketFromAnEarlierExecutionIsRefused) {
+  auto handler = std::make_shared<LaterHandler>();
+  Machine m(
+      R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F","End":true}}},
+        {"StartAt":"B","States":{"B":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F","End":true}}}]}}})",
+      handler);
+  ASSERT_EQ(m.start("1"), vm::Status::kWaiting);
+  ASSERT_EQ(handler->calls.size(), 2u);
+  const std::vector<LaterHandler::Call> first = handler->calls;
+  m.exec.reset();  // the first execution is given up; the next event reuses the Execution
+  handler->calls.clear();
+  ASSERT_EQ(m.start("2"), vm::Status::kWaiting);
+  ASSERT_EQ(handler->calls.size(), 2u);
+  for (const auto& stale : first) {
+    auto late = success(m.exec.arena(), R"("stale")");
+    EXPECT_EQ(m.machine->complete_task(m.exec, stale.ticket, vm::TaskOutcome::kSucceeded, late),
+              vm::Status::kWaiting);
+  }
+  for (const auto& call : handler->calls) {
+    auto answer = success(m.exec.arena(), R"("fresh")");
+    m.machine->complete_task(m.exec, call.ticket, vm::TaskOutcome::kSucceeded, answer);
+  }
+  EXPECT_EQ(m.exec.status(), vm::Status::kSucceeded);
+  EXPECT_EQ(m.output(), R"(["fresh","fresh"])");
+}
+
 TEST(VmAsyncTask, FailureGoesThroughCatch) {
   auto handler = std::make_shared<LaterHandler>();
   Machine m(
