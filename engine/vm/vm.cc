@@ -768,6 +768,15 @@ constexpr TaskEventNames kTaskEvents[] = {
      "activitySucceededEventDetails", "activityFailedEventDetails", "activityTimedOutEventDetails"},
 };
 
+// A service integration's Task events name its resource in two parts; a Lambda function's or an
+// activity's name none (their scheduled event carries the whole ARN).
+void set_resource(json::ObjectBuilder& d, bool integration, std::string_view arn) {
+  if (!integration) return;
+  auto [type, resource] = resource_parts(arn);
+  d.set("resourceType", Value::string(type));
+  d.set("resource", Value::string(resource));
+}
+
 }  // namespace
 
 Vm::EventFamily Vm::event_family(std::string_view arn) {
@@ -800,11 +809,9 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
   }
   const TaskEventNames& names = kTaskEvents[static_cast<int>(families_[task])];
   if (keeps(x, names.scheduled)) {
-    auto [type, resource] = resource_parts(arn);
     json::ObjectBuilder d(x.arena_, 6);
+    set_resource(d, families_[task] == EventFamily::kTask, arn);
     if (families_[task] == EventFamily::kTask) {
-      d.set("resourceType", Value::string(type));
-      d.set("resource", Value::string(resource));
       d.set("region", Value::string(x.id_.region));
       d.set("parameters", Value::string(x.arena_.copy(json::to_string(input))));
     } else {
@@ -821,12 +828,8 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
     ++x.event_id_;
   }
   if (keeps(x, names.started)) {
-    auto [type, resource] = resource_parts(arn);
     json::ObjectBuilder s(x.arena_, 2);
-    if (families_[task] == EventFamily::kTask) {
-      s.set("resourceType", Value::string(type));
-      s.set("resource", Value::string(resource));
-    }
+    set_resource(s, families_[task] == EventFamily::kTask, arn);
     event(x, names.started, names.started_key, s.build());
   } else {
     ++x.event_id_;
@@ -871,8 +874,6 @@ void Vm::invoke(Execution& x, uint32_t dst, uint32_t task, const Value& input) {
 void Vm::task_answered(Execution& x, uint32_t task, uint32_t dst, TaskOutcome outcome,
                        const TaskResult& r) {
   std::string_view arn = p_.constant(p_.tasks[task].resource).as_string();
-  auto [type, resource] =
-      x.record_history_ ? resource_parts(arn) : std::pair<std::string_view, std::string_view>();
   if (outcome == TaskOutcome::kSucceeded) {
     if (json::exceeds_size(r.output, limits_.payload_bytes)) {
       ++x.event_id_;  // TaskFailed
@@ -884,10 +885,7 @@ void Vm::task_answered(Execution& x, uint32_t task, uint32_t dst, TaskOutcome ou
     const TaskEventNames& names = kTaskEvents[static_cast<int>(families_[task])];
     if (keeps(x, names.succeeded)) {
       json::ObjectBuilder d(x.arena_, 4);
-      if (families_[task] == EventFamily::kTask) {
-        d.set("resourceType", Value::string(type));
-        d.set("resource", Value::string(resource));
-      }
+      set_resource(d, families_[task] == EventFamily::kTask, arn);
       d.set("output", Value::string(x.arena_.copy(json::to_string(r.output))));
       d.set("outputDetails", untruncated(x.arena_));
       event(x, names.succeeded, names.succeeded_key, d.build());
@@ -903,10 +901,7 @@ void Vm::task_answered(Execution& x, uint32_t task, uint32_t dst, TaskOutcome ou
   const TaskEventNames& names = kTaskEvents[static_cast<int>(families_[task])];
   if (keeps(x, names.failed)) {
     json::ObjectBuilder d(x.arena_, 4);
-    if (families_[task] == EventFamily::kTask) {
-      d.set("resourceType", Value::string(type));
-      d.set("resource", Value::string(resource));
-    }
+    set_resource(d, families_[task] == EventFamily::kTask, arn);
     if (error) d.set("error", Value::string(*error));
     if (cause) d.set("cause", Value::string(*cause));
     event(x, names.failed, names.failed_key, d.build());
