@@ -146,10 +146,21 @@ ExpectedMatcher::ExpectedMatcher(const Value& placeholders) {
     if (const Value* expected = placeholders.find("expected"); expected && expected->is_array())
       for (const Value& t : expected->items())
         if (t.is_string()) add(t.as_string());
-    // A transformer's replacement is the word the recording shows in place of the value.
+    // A transformer's replacement is the word the recording shows in place of the value. One
+    // that replaced an event's whole input or output, which AWS gives as JSON text, stands for
+    // any JSON value.
     if (const Value* ts = placeholders.find("expected_transformers"); ts && ts->is_array())
       for (const Value& t : ts->items())
-        if (const Value* r = t.find("replacement"); r && r->is_string()) add(r->as_string());
+        if (const Value* r = t.find("replacement"); r && r->is_string()) {
+          add(r->as_string());
+          const Value* kind = t.find("kind");
+          const Value* target = t.find("target");
+          if (kind && kind->is_string() && kind->as_string() == "jsonpath" && target &&
+              target->is_string() &&
+              (target->as_string().ends_with("EventDetails.output") ||
+               target->as_string().ends_with("EventDetails.input")))
+            any_.emplace(r->as_string());
+        }
   }
   for (std::string_view t : kRoleArnTokens)
     whole_.emplace(t);
@@ -220,7 +231,7 @@ bool ExpectedMatcher::match_at(const Value& expected, const Value& got, std::str
   if (expected.is_string()) {
     if (got.is_string() && got.as_string() == expected.as_string()) return true;
     if (auto w = whole_.find(expected.as_string()); w != whole_.end())
-      return whole_kind_ok(*w, got) || differ("placeholder of another kind");
+      return any_.contains(*w) || whole_kind_ok(*w, got) || differ("placeholder of another kind");
     if (!got.is_string() || !match_string(expected.as_string(), got.as_string())) return differ("");
     return true;
   }

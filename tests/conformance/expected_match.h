@@ -45,6 +45,7 @@ class ExpectedMatcher {
 
   std::vector<std::string> angle_;  // longest first, so that a longer token wins at a position
   std::set<std::string, std::less<>> whole_;
+  std::set<std::string, std::less<>> any_;  // of whole_: stand for a value of any kind
   std::map<std::string, std::string, std::less<>> bound_;
 };
 

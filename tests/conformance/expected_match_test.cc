@@ -97,6 +97,18 @@ TEST_F(ExpectedMatchTest, WholeValueWordsMatchTheirKind) {
   EXPECT_FALSE(matches(r, R"("generated-uuid")", R"("3f2a8c4e")"));
 }
 
+// An event's input or output is JSON text in AWS's history: a word that replaced all of it stands
+// for a value of any kind. Other words keep to theirs.
+TEST_F(ExpectedMatchTest, AWordForAWholeEventOutputMatchesAnyValue) {
+  ExpectedMatcher m = matcher(R"({"expected_transformers": [
+      {"kind": "jsonpath", "target": "$..executionSucceededEventDetails.output",
+       "replacement": "executionSucceededEventDetails.output"},
+      {"kind": "jsonpath", "target": "$..output.StartDate", "replacement": "start-date"}]})");
+  EXPECT_TRUE(matches(m, R"("executionSucceededEventDetails.output")", R"([{"a": 1}, "b"])"));
+  EXPECT_TRUE(matches(m, R"("executionSucceededEventDetails.output")", R"(null)"));
+  EXPECT_FALSE(matches(m, R"({"StartDate": "start-date"})", R"({"StartDate": [1]})"));
+}
+
 TEST_F(ExpectedMatchTest, ErrorAndCauseStrings) {
   ExpectedMatcher m = matcher(R"({"expected": ["<timestamp>"]})");
   EXPECT_TRUE(m.match_string("format string: $.start_at == <timestamp>",

@@ -255,24 +255,40 @@ class Reader {
         masked = true;
     }
     // The recording sorts the events of Parallel branches and masks their ids, which unties
-    // them from each other: their Task events belong to a state only when one Task state ran
-    // there, and then pair in order.
-    std::string_view masked_state;
+    // them from each other. When one Task state ran there, its Task events pair in order. When
+    // several did, each entered once and scheduled once, the k-th scheduled Task is taken to be
+    // the k-th state entered: the recording's order is all there is to go by, and where it ties
+    // them wrongly, the run's output or what its Tasks were sent differs from the recording.
+    std::vector<std::string_view> masked_states;  // masked TaskStateEntered, in order
     if (masked)
       for (const Value& e : events_) {
         const Value* id = member(&e, "id");
         if ((id != nullptr && id->is_int()) || str(member(&e, "type")) != "TaskStateEntered")
           continue;
-        std::string_view name = str(member(member(&e, "stateEnteredEventDetails"), "name"));
-        if (!masked_state.empty() && name != masked_state) {
-          why("the recording masks the event ids of Parallel branches, so the Task events of "
-              "states \"" +
-              std::string(masked_state) + "\" and \"" + std::string(name) +
-              "\" cannot be told apart");
-          return false;
-        }
-        masked_state = name;
+        masked_states.push_back(str(member(member(&e, "stateEnteredEventDetails"), "name")));
       }
+    const std::string_view first = masked_states.empty() ? std::string_view() : masked_states[0];
+    const bool one_state = std::all_of(masked_states.begin(), masked_states.end(),
+                                       [&](std::string_view n) { return n == first; });
+    if (!one_state) {
+      size_t scheduled = 0;
+      for (size_t i = 0; i < events_.size(); ++i) {
+        const Value* id = member(&events_[i], "id");
+        Kind kind = kind_of(str(member(&events_[i], "type")));
+        if ((id == nullptr || !id->is_int()) &&
+            (kind == Kind::kScheduled || kind == Kind::kScheduleFailed))
+          ++scheduled;
+      }
+      if (scheduled != masked_states.size()) {
+        why("the recording masks the event ids of Parallel branches, and its Task states \"" +
+            std::string(masked_states[0]) + "\", \"" + std::string(masked_states[1]) +
+            "\", ... were scheduled " + std::to_string(scheduled) + " times in " +
+            std::to_string(masked_states.size()) +
+            " entries, so which call is whose cannot be told");
+        return false;
+      }
+    }
+    size_t masked_seen = 0;  // masked scheduling events so far
 
     std::map<size_t, std::pair<size_t, size_t>> invocation_of;  // scheduling event -> invocation
     std::deque<std::pair<size_t, size_t>> masked_scheduled;
@@ -283,7 +299,10 @@ class Reader {
       Kind kind = kind_of(str(member(&events_[i], "type")));
       if (kind == Kind::kOther) continue;
       if (kind == Kind::kScheduled || kind == Kind::kScheduleFailed) {
-        std::string_view name = is_masked ? masked_state : state_of(i);
+        std::string_view name = !is_masked  ? state_of(i)
+                                : one_state ? first
+                                            : masked_states[masked_seen];
+        if (is_masked) ++masked_seen;
         if (name.empty()) {
           why("a Task event the history ties to no state");
           return false;

@@ -122,8 +122,8 @@ TEST_F(HistoryMocksTest, ParsedCausesGetTheirRecordedText) {
   EXPECT_NE(m.config.find(R"("Cause":"{\"other\":true}")"), std::string::npos) << m.config;
 }
 
-// Parallel events whose ids the recording masked pair in order when one Task state ran there,
-// and cannot be told apart when several did.
+// Parallel events whose ids the recording masked pair in order: the calls of one Task state, or
+// each state's one call.
 TEST_F(HistoryMocksTest, MaskedParallelEvents) {
   constexpr std::string_view kOne = R"({
     "definition": {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
@@ -142,18 +142,36 @@ TEST_F(HistoryMocksTest, MaskedParallelEvents) {
             std::string::npos)
       << one.config;
 
+  // Several states: the k-th call is the k-th state entered, each entered and called once.
   HistoryMocks two = mocks(R"({
     "definition": {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": []}}},
     "history": [
       {"id": [0], "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "A"}},
       {"id": [0], "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "B"}},
+      {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {"parameters": "a"}},
+      {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {"parameters": "b"}},
+      {"id": [0], "previousEventId": 0, "type": "TaskSucceeded", "taskSucceededEventDetails": {"output": 1}},
+      {"id": [0], "previousEventId": 0, "type": "TaskSucceeded", "taskSucceededEventDetails": {"output": 2}}
+    ]})");
+  ASSERT_EQ(two.why_not, "");
+  EXPECT_NE(two.config.find(R"("A":{"0":{"Return":1}})"), std::string::npos) << two.config;
+  EXPECT_NE(two.config.find(R"("B":{"0":{"Return":2}})"), std::string::npos) << two.config;
+  EXPECT_EQ(json::to_string(two.sent["B"][0]), R"("b")");
+
+  // A retry among them leaves more calls than entries: which is whose cannot be told.
+  HistoryMocks retried = mocks(R"({
+    "definition": {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": []}}},
+    "history": [
+      {"id": [0], "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "A"}},
+      {"id": [0], "previousEventId": 0, "type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "B"}},
+      {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {}},
       {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {}},
       {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {}}
     ]})");
-  EXPECT_EQ(two.why_not,
-            "the recording masks the event ids of Parallel branches, so the Task events of states "
-            "\"A\" and \"B\" cannot be told apart");
-  EXPECT_EQ(two.config, "");
+  EXPECT_EQ(retried.why_not,
+            "the recording masks the event ids of Parallel branches, and its Task states \"A\", "
+            "\"B\", ... were scheduled 3 times in 2 entries, so which call is whose cannot be told");
+  EXPECT_EQ(retried.config, "");
 }
 
 // What no mock config can say, each with its reason.
