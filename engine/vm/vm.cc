@@ -942,6 +942,21 @@ void Vm::fork(Execution& x, bool map, uint32_t dst, const Value& input, uint32_t
     if (fk.max_concurrency_site != bytecode::kNone &&
         !read_count(x, fk.max_concurrency_site, 1, "MaxConcurrency", limit))
       return;
+  }
+  if (keeps(x, map ? "MapStateStarted" : "ParallelStateStarted")) {
+    if (map) {
+      json::ObjectBuilder d(x.arena_, 1);
+      d.set("length", Value::integer(n));
+      event(x, "MapStateStarted", "mapStateStartedEventDetails", d.build());
+    } else {
+      event(x, "ParallelStateStarted", {}, Value());
+    }
+  } else {
+    ++x.event_id_;
+  }
+  // AWS reads the tolerated failure paths once the Map has started (its history shows
+  // MapStateStarted before a failure there), MaxConcurrencyPath before.
+  if (map) {
     if (fk.tolerated_count_site != bytecode::kNone &&
         !read_count(x, fk.tolerated_count_site, 1, "ToleratedFailureCount", tolerated))
       return;
@@ -962,17 +977,6 @@ void Vm::fork(Execution& x, bool map, uint32_t dst, const Value& input, uint32_t
       if (percentage < 0 || percentage > 100)
         return raise(x, "States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.");
     }
-  }
-  if (keeps(x, map ? "MapStateStarted" : "ParallelStateStarted")) {
-    if (map) {
-      json::ObjectBuilder d(x.arena_, 1);
-      d.set("length", Value::integer(n));
-      event(x, "MapStateStarted", "mapStateStartedEventDetails", d.build());
-    } else {
-      event(x, "ParallelStateStarted", {}, Value());
-    }
-  } else {
-    ++x.event_id_;
   }
   Value* results = x.arena_.alloc_array<Value>(n);
   uint32_t p = x.cur_;
@@ -1049,12 +1053,15 @@ void Vm::child_done(Execution& x, bool ok, const Value& output, Text error, Text
       load_frame(x, p);
       x.frames_[p].run = Frame::Run::kRunnable;
       x.stop_ = false;
-      event(x, map ? "MapStateFailed" : "ParallelStateFailed", {}, Value());
-      if (has_tolerance)
-        throw_error(x, "States.ExceedToleratedFailureThreshold",
-                    "The specified tolerated failure threshold was exceeded");
-      else
-        throw_error(x, error, cause);
+      const Text err = has_tolerance ? Text("States.ExceedToleratedFailureThreshold") : error;
+      const Text why =
+          has_tolerance ? Text("The specified tolerated failure threshold was exceeded") : cause;
+      // The state fails, in AWS's history, only when no retrier takes the error: a retried
+      // attempt starts again with no failed event between.
+      if (!retry(x, err)) {
+        event(x, map ? "MapStateFailed" : "ParallelStateFailed", {}, Value());
+        if (!catch_error(x, err, why)) fail_frame(x, err, why);
+      }
       // The parent goes on (a Catch) from the top of the loop, with its own registers.
       if (!x.stop_) {
         save_frame(x);
@@ -1075,8 +1082,9 @@ void Vm::fork_done(Execution& x, uint32_t p) {
   Frame& parent = x.frames_[p];
   x.regs_[size_t{p} * p_.num_registers + parent.dst] = Value::array(parent.results, parent.total);
   parent.run = Frame::Run::kRunnable;
-  const bool map = p_.states[parent.state].type == StateType::kMap;
-  event(x, map ? "MapStateSucceeded" : "ParallelStateSucceeded", {}, Value());
+  // AWS logs MapStateSucceeded, but no ParallelStateSucceeded: none of its recorded Parallel
+  // histories has one (../shared/conformance), though the event type exists.
+  if (p_.states[parent.state].type == StateType::kMap) event(x, "MapStateSucceeded", {}, Value());
   x.runnable_.push_back(p);
 }
 
