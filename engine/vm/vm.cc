@@ -1385,9 +1385,12 @@ Status Vm::resume(Execution& x) {
     x.frames_[f].run = Frame::Run::kRunnable;
     const std::string_view error =
         x.frames_[f].heartbeat ? "States.HeartbeatTimeout" : "States.Timeout";
-    const TaskEventNames& names = kTaskEvents[static_cast<int>(families_[x.frames_[f].task])];
+    const uint32_t task = x.frames_[f].task;
+    const TaskEventNames& names = kTaskEvents[static_cast<int>(families_[task])];
     if (keeps(x, names.timed_out)) {
-      json::ObjectBuilder d(x.arena_, 1);
+      json::ObjectBuilder d(x.arena_, 3);
+      set_resource(d, families_[task] == EventFamily::kTask,
+                   p_.constant(p_.tasks[task].resource).as_string());
       d.set("error", Value::string(error));
       event(x, names.timed_out, names.timed_out_key, d.build());
     } else {

@@ -212,6 +212,24 @@ TEST(VmAsyncTask, ActivityEventsInAwsShapes) {
   EXPECT_EQ(h[5].find("type")->as_string(), "ExecutionFailed");
 }
 
+// A service integration's timeout names its resource, as its other Task events do.
+TEST(VmAsyncTask, AnIntegrationsTimeoutNamesItsResource) {
+  auto handler = std::make_shared<LaterHandler>();
+  Machine m(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+      "Parameters":{"FunctionName":"F"},"TimeoutSeconds":5,"End":true}}})",
+      handler);
+  auto in = json::parse("{}", m.exec.arena());
+  m.machine->start(m.exec, in.value, {}, /*record_history=*/true);
+  m.clock.advance_to(m.exec.wake_at());
+  EXPECT_EQ(m.machine->resume(m.exec), vm::Status::kFailed);
+  const auto& h = m.exec.history();
+  ASSERT_EQ(h.size(), 6u);
+  EXPECT_EQ(h[4].find("type")->as_string(), "TaskTimedOut");
+  EXPECT_EQ(json::to_string(*h[4].find("taskTimedOutEventDetails")),
+            R"({"resourceType":"lambda","resource":"invoke","error":"States.Timeout"})");
+}
+
 // A Lambda function's: no heartbeat on its scheduled event, and no details on its start.
 TEST(VmAsyncTask, LambdaFunctionEventsInAwsShapes) {
   auto handler = std::make_shared<LaterHandler>();
