@@ -565,19 +565,48 @@ struct Prepared {
   std::optional<HistoryMocks> mocks;
 };
 
+// The Task states of `states` (and of its branches and item processors) that set a limit:
+// name -> {TimeoutSeconds or its Path, HeartbeatSeconds or its Path}.
+using Limits = std::map<std::string, std::pair<bool, bool>, std::less<>>;
+void task_limits(const Value* states, Limits& out) {
+  if (states == nullptr || !states->is_object()) return;
+  for (const json::Member& m : states->members()) {
+    const Value& st = m.value;
+    if (str(member(&st, "Type")) == "Task")
+      out[std::string(m.key)] = {
+          member(&st, "TimeoutSeconds") || member(&st, "TimeoutSecondsPath"),
+          member(&st, "HeartbeatSeconds") || member(&st, "HeartbeatSecondsPath")};
+    for (const char* key : {"ItemProcessor", "Iterator"})
+      task_limits(member(member(&st, key), "States"), out);
+    if (const Value* branches = member(&st, "Branches"); branches && branches->is_array())
+      for (const Value& b : branches->items())
+        task_limits(member(&b, "States"), out);
+  }
+}
+
 // Passes Task calls to the mock handler and keeps what each was sent, per state in call order.
+// A call the recording shows timed out by its state's own limit is left unanswered, so that the
+// limit times it out here too, with the events AWS logs for a timeout.
 class RecordingHandler final : public vm::TaskHandler {
  public:
-  explicit RecordingHandler(std::shared_ptr<const vm::TaskHandler> inner)
-      : inner_(std::move(inner)) {}
+  RecordingHandler(std::shared_ptr<const vm::TaskHandler> inner, Limits limits)
+      : inner_(std::move(inner)), limits_(std::move(limits)) {}
   vm::TaskOutcome invoke(const vm::TaskCall& call, vm::TaskResult& result) const override {
     sent_[std::string(call.state_name)].push_back(json::to_string(call.input));
-    return inner_->invoke(call, result);
+    vm::TaskOutcome outcome = inner_->invoke(call, result);
+    if (outcome == vm::TaskOutcome::kFailed) {
+      auto it = limits_.find(call.state_name);
+      if (it != limits_.end() && ((result.error == "States.Timeout" && it->second.first) ||
+                                  (result.error == "States.HeartbeatTimeout" && it->second.second)))
+        return vm::TaskOutcome::kPending;
+    }
+    return outcome;
   }
   const std::map<std::string, std::vector<std::string>, std::less<>>& sent() const { return sent_; }
 
  private:
   std::shared_ptr<const vm::TaskHandler> inner_;
+  Limits limits_;
   // Written during invoke, which the interface makes const; one execution runs at a time.
   mutable std::map<std::string, std::vector<std::string>, std::less<>> sent_;
 };
@@ -832,7 +861,9 @@ Result run_case(const Case& c, const Prepared& prepared, int64_t input_shift_sec
       r.why = "the mock config made from the history has no test case: " + error;
       return r;
     }
-    recorder = std::make_shared<RecordingHandler>(std::move(handler));
+    Limits limits;
+    task_limits(member(definition, "States"), limits);
+    recorder = std::make_shared<RecordingHandler>(std::move(handler), std::move(limits));
     tasks.add("*", recorder);
   }
 
