@@ -6,9 +6,8 @@
 namespace stepstream::kafka {
 
 rd_kafka_resp_err_t produce(rd_kafka_t* rk, const Record& r) {
-  constexpr size_t kMaxHeaders = 8;
-  assert(r.header_count <= kMaxHeaders);
-  rd_kafka_vu_t vu[7 + kMaxHeaders];
+  assert(r.header_list == nullptr || r.header_count == 0);
+  rd_kafka_vu_t vu[7];
   size_t n = 0;
   vu[n].vtype = RD_KAFKA_VTYPE_RKT;
   vu[n++].u.rkt = r.topic;
@@ -25,18 +24,23 @@ rd_kafka_resp_err_t produce(rd_kafka_t* rk, const Record& r) {
   vu[n++].u.mem.size = r.key.size();
   vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
   vu[n++].u.ptr = r.opaque;
-  if (r.header_list != nullptr) {
-    vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
-    vu[n++].u.headers = r.header_list;
+  // Headers by value go in a list of exactly their number, names with their lengths: cheaper
+  // than librdkafka's own list for RD_KAFKA_VTYPE_HEADER (eight slots, a strlen per name).
+  rd_kafka_headers_t* list = r.header_list;
+  if (r.header_count != 0) {
+    list = rd_kafka_headers_new(r.header_count);
+    for (size_t i = 0; i < r.header_count; ++i)
+      rd_kafka_header_add(list, r.headers[i].name.data(),
+                          static_cast<ssize_t>(r.headers[i].name.size()), r.headers[i].value.data(),
+                          static_cast<ssize_t>(r.headers[i].value.size()));
   }
-  for (size_t i = 0; i < r.header_count && i < kMaxHeaders; ++i) {
-    vu[n].vtype = RD_KAFKA_VTYPE_HEADER;
-    vu[n].u.header.name = r.headers[i].name;
-    vu[n].u.header.val = r.headers[i].value.data();
-    vu[n++].u.header.size = static_cast<ssize_t>(r.headers[i].value.size());
+  if (list != nullptr) {
+    vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+    vu[n++].u.headers = list;
   }
   rd_kafka_error_t* error = rd_kafka_produceva(rk, vu, n);
-  if (error == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (error == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;  // the list is the record's now
+  if (r.header_count != 0) rd_kafka_headers_destroy(list);  // ours again: a caller's stays theirs
   rd_kafka_resp_err_t code = rd_kafka_error_code(error);
   rd_kafka_error_destroy(error);
   return code;

@@ -10,7 +10,7 @@
 namespace stepstream::kafka {
 
 struct Header {
-  const char* name = nullptr;
+  std::string_view name;
   std::string_view value;
 };
 
