@@ -1396,6 +1396,9 @@ Status Vm::resume(Execution& x) {
     } else {
       ++x.event_id_;
     }
+    // Whether this frame stopped (parked for a retry, ended, forked) is its own: an earlier
+    // frame of this loop may have stopped, and this one must still be queued if it did not.
+    x.stop_ = false;
     throw_error(x, error, std::nullopt);
     if (x.status_ != Status::kRunning) return x.status_;
     if (!x.stop_) {

@@ -172,6 +172,31 @@ TEST(VmAsyncTask, TimesOutAndIgnoresTheLateAnswer) {
   EXPECT_EQ(m.output(), R"({"Error":"States.Timeout"})");
 }
 
+// Two branches' Tasks time out at the same moment: the first retries (its frame parks), the
+// second is caught. The second must go on to its Catch's Next, not wait forever.
+TEST(VmAsyncTask, TwoTimeoutsAtOnceOneRetriedOneCaught) {
+  auto handler = std::make_shared<LaterHandler>();
+  Machine m(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+    {"StartAt":"T0","States":{
+      "T0":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F","TimeoutSeconds":1,
+            "Retry":[{"ErrorEquals":["States.Timeout"],"MaxAttempts":1,"IntervalSeconds":1}],
+            "Catch":[{"ErrorEquals":["States.ALL"],"Next":"D0"}],"End":true},
+      "D0":{"Type":"Pass","Result":"b0","End":true}}},
+    {"StartAt":"T1","States":{
+      "T1":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:G","TimeoutSeconds":1,
+            "Catch":[{"ErrorEquals":["States.Timeout"],"Next":"D1"}],"End":true},
+      "D1":{"Type":"Pass","Result":"b1","End":true}}}]}}})",
+            handler);
+  EXPECT_EQ(m.start("{}"), vm::Status::kWaiting);
+  for (int i = 0; i < 10 && m.exec.status() == vm::Status::kWaiting; ++i) {
+    ASSERT_NE(m.exec.wake_at(), INT64_MAX) << "waiting with nothing to wake it";
+    m.clock.advance_to(m.exec.wake_at());
+    m.machine->resume(m.exec);
+  }
+  EXPECT_EQ(m.exec.status(), vm::Status::kSucceeded);
+  EXPECT_EQ(m.output(), R"(["b0","b1"])");
+}
+
 TEST(VmAsyncTask, HeartbeatBeforeTimeout) {
   auto handler = std::make_shared<LaterHandler>();
   Machine m(
