@@ -346,7 +346,11 @@ class PathParser {
       if (error) *error = "invalid regex /" + std::string(pattern) + "/: a number is too long";
       return nullptr;
     }
-    auto syntax = std::regex::ECMAScript;
+    // libstdc++'s polynomial mode matches breadth first: the stack stays as deep as the pattern,
+    // not the text (its default matcher recursed once per character, and a 50,000-character
+    // string overflowed the stack), and time stays polynomial on patterns like /(a*)*b/. It has
+    // no back-references, which it refuses here, at parse time.
+    auto syntax = std::regex::ECMAScript | std::regex_constants::__polynomial;
     if (flags & kRegexIgnoreCase) syntax |= std::regex::icase;
     if (flags & kRegexMultiline) syntax |= std::regex::multiline;
     try {
@@ -354,7 +358,11 @@ class PathParser {
       re->re = std::regex(pattern.begin(), pattern.end(), syntax);
       return re;
     } catch (const std::regex_error& e) {
-      if (error) *error = "invalid regex /" + std::string(pattern) + "/: " + e.what();
+      if (error)
+        *error = "invalid regex /" + std::string(pattern) + "/: " +
+                 (e.code() == std::regex_constants::error_complexity
+                      ? std::string("back-references are not supported")
+                      : std::string(e.what()));
       return nullptr;
     }
   }

@@ -289,6 +289,14 @@ TEST(Path, FilterQuirks) {
   EXPECT_EQ(eval("$[?(@.s =~ /A.C/i)].s", R"([{"s":"abc"},{"s":"abd"}])"), R"(["abc"])");
   EXPECT_EQ(eval("$[?(@.s =~ /a\\/b/)].s", R"([{"s":"a/b"},{"s":"ab"}])"), R"(["a/b"])");
   EXPECT_EQ(eval("$[?(/t.*/ =~ @)]", R"([true,"top",1,"stop"])"), R"([true,"top"])");
+  // Matching keeps to the pattern's depth of stack, not the text's: a matcher that recursed per
+  // character crashed the process on this 200,000-character string.
+  const std::string long_a(200'000, 'a');
+  const std::string matched = eval("$[?(@ =~ /a.*/)]", "[\"" + long_a + "\", \"b\"]");
+  EXPECT_TRUE(matched == "[\"" + long_a + "\"]") << matched.size() << " bytes";
+  // And it ends on nested repeats that backtracking takes 2^40 steps over (this would hang).
+  EXPECT_EQ(eval("$[?(@ =~ /(a*)*b/)]", "[\"" + std::string(40, 'a') + "c\", \"aab\"]"),
+            R"(["aab"])");
   // Root paths compare against the whole document, also from nested filters.
   EXPECT_EQ(
       eval("$.x[?(@.k == $.want)].v", R"({"want":"b","x":[{"k":"a","v":1},{"k":"b","v":2}]})"),
