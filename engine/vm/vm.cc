@@ -671,7 +671,8 @@ void Vm::wait(Execution& x, const Value& v, uint32_t mode, uint32_t site) {
 bool Vm::read_count(Execution& x, uint32_t site, uint32_t root_reg, std::string_view what,
                     uint32_t& out) {
   const bytecode::Site& s = p_.sites[site];
-  const Value root = regs(x)[root_reg];
+  // A path that begins with "$$" reads the context object, in these fields as in every other.
+  const Value root = p_.paths[s.path].is_context() ? context(x) : regs(x)[root_reg];
   Value v;
   if (json::evaluate(p_.paths[s.path], root, x.arena_, v) != json::EvalStatus::kOk) {
     raise_path_error(x, s, root);
@@ -964,8 +965,9 @@ void Vm::fork(Execution& x, bool map, uint32_t dst, const Value& input, uint32_t
     if (fk.tolerated_percentage != bytecode::kNone) pct = p_.constant(fk.tolerated_percentage);
     if (fk.tolerated_percentage_site != bytecode::kNone) {
       const bytecode::Site& s = p_.sites[fk.tolerated_percentage_site];
-      if (json::evaluate(p_.paths[s.path], regs(x)[1], x.arena_, pct) != json::EvalStatus::kOk)
-        return raise_path_error(x, s, regs(x)[1]);
+      const Value root = p_.paths[s.path].is_context() ? context(x) : regs(x)[1];
+      if (json::evaluate(p_.paths[s.path], root, x.arena_, pct) != json::EvalStatus::kOk)
+        return raise_path_error(x, s, root);
       if (!pct.is_number())
         return raise(x, "States.Runtime",
                      "The ToleratedFailurePercentagePath field refers to value \"" +
