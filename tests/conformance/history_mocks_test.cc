@@ -168,9 +168,10 @@ TEST_F(HistoryMocksTest, MaskedParallelEvents) {
       {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {}},
       {"id": [0], "previousEventId": 0, "type": "TaskScheduled", "taskScheduledEventDetails": {}}
     ]})");
-  EXPECT_EQ(retried.why_not,
-            "the recording masks the event ids of Parallel branches, and its Task states \"A\", "
-            "\"B\", ... were scheduled 3 times in 2 entries, so which call is whose cannot be told");
+  EXPECT_EQ(
+      retried.why_not,
+      "the recording masks the event ids of Parallel branches, and its Task states \"A\", "
+      "\"B\", ... were scheduled 3 times in 2 entries, so which call is whose cannot be told");
   EXPECT_EQ(retried.config, "");
 }
 
