@@ -524,6 +524,14 @@ class Compiler {
     }
   }
 
+  static bool distributed(const json::Value& map) {
+    const json::Value* processor = map.find("ItemProcessor");
+    if (processor == nullptr) processor = map.find("Iterator");  // the legacy name
+    const json::Value* config = processor != nullptr ? processor->find("ProcessorConfig") : nullptr;
+    const json::Value* mode = config != nullptr ? config->find("Mode") : nullptr;
+    return mode != nullptr && mode->is_string() && mode->as_string() == "DISTRIBUTED";
+  }
+
   void emit_map(uint32_t s, const json::Value& state, uint32_t start) {
     emit_input_path(state, true);
     uint32_t items = kEffective;
@@ -547,6 +555,14 @@ class Compiler {
         path && path->is_string())
       fork.tolerated_percentage_site =
           site(path->as_string(), SiteKind::kMapNumberPath, "ToleratedFailurePercentagePath");
+    // A distributed Map tolerates no failed item unless told otherwise: its Map Run then fails
+    // with States.ExceedToleratedFailureThreshold (AWS: "The default percentage value is
+    // zero"). An inline Map fails with its item's own error.
+    if (distributed(state) && fork.tolerated_count == bytecode::kNone &&
+        fork.tolerated_count_site == bytecode::kNone &&
+        fork.tolerated_percentage == bytecode::kNone &&
+        fork.tolerated_percentage_site == bytecode::kNone)
+      fork.tolerated_count = 0;
     emit_fork(Op::MAP, items, fork, 1, state);
     p_.prologues.push_back(pc());
     label();
