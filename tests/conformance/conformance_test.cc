@@ -565,39 +565,22 @@ struct Prepared {
   std::optional<HistoryMocks> mocks;
 };
 
-// The Task states of `states` (and of its branches and item processors) that set a limit:
-// name -> {TimeoutSeconds or its Path, HeartbeatSeconds or its Path}.
-using Limits = std::map<std::string, std::pair<bool, bool>, std::less<>>;
-void task_limits(const Value* states, Limits& out) {
-  if (states == nullptr || !states->is_object()) return;
-  for (const json::Member& m : states->members()) {
-    const Value& st = m.value;
-    if (str(member(&st, "Type")) == "Task")
-      out[std::string(m.key)] = {
-          member(&st, "TimeoutSeconds") || member(&st, "TimeoutSecondsPath"),
-          member(&st, "HeartbeatSeconds") || member(&st, "HeartbeatSecondsPath")};
-    for (const char* key : {"ItemProcessor", "Iterator"})
-      task_limits(member(member(&st, key), "States"), out);
-    if (const Value* branches = member(&st, "Branches"); branches && branches->is_array())
-      for (const Value& b : branches->items())
-        task_limits(member(&b, "States"), out);
-  }
-}
-
 // Passes Task calls to the mock handler and keeps what each was sent, per state in call order.
 // A call the recording shows timed out by its state's own limit is left unanswered, so that the
 // limit times it out here too, with the events AWS logs for a timeout.
 class RecordingHandler final : public vm::TaskHandler {
  public:
-  RecordingHandler(std::shared_ptr<const vm::TaskHandler> inner, Limits limits)
+  RecordingHandler(std::shared_ptr<const vm::TaskHandler> inner,
+                   std::map<std::string, HistoryMocks::Limits, std::less<>> limits)
       : inner_(std::move(inner)), limits_(std::move(limits)) {}
   vm::TaskOutcome invoke(const vm::TaskCall& call, vm::TaskResult& result) const override {
     sent_[std::string(call.state_name)].push_back(json::to_string(call.input));
     vm::TaskOutcome outcome = inner_->invoke(call, result);
     if (outcome == vm::TaskOutcome::kFailed) {
       auto it = limits_.find(call.state_name);
-      if (it != limits_.end() && ((result.error == "States.Timeout" && it->second.first) ||
-                                  (result.error == "States.HeartbeatTimeout" && it->second.second)))
+      if (it != limits_.end() &&
+          ((result.error == "States.Timeout" && it->second.timeout) ||
+           (result.error == "States.HeartbeatTimeout" && it->second.heartbeat)))
         return vm::TaskOutcome::kPending;
     }
     return outcome;
@@ -606,7 +589,7 @@ class RecordingHandler final : public vm::TaskHandler {
 
  private:
   std::shared_ptr<const vm::TaskHandler> inner_;
-  Limits limits_;
+  std::map<std::string, HistoryMocks::Limits, std::less<>> limits_;
   // Written during invoke, which the interface makes const; one execution runs at a time.
   mutable std::map<std::string, std::vector<std::string>, std::less<>> sent_;
 };
@@ -861,9 +844,7 @@ Result run_case(const Case& c, const Prepared& prepared, int64_t input_shift_sec
       r.why = "the mock config made from the history has no test case: " + error;
       return r;
     }
-    Limits limits;
-    task_limits(member(definition, "States"), limits);
-    recorder = std::make_shared<RecordingHandler>(std::move(handler), std::move(limits));
+    recorder = std::make_shared<RecordingHandler>(std::move(handler), prepared.mocks->limits);
     tasks.add("*", recorder);
   }
 

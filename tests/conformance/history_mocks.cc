@@ -61,6 +61,7 @@ struct TaskState {
   std::string_view resource;
   bool distributed;        // inside a DISTRIBUTED Map's item processor
   std::string_view field;  // "ItemReader" or "ResultWriter" for a Map; empty for a Task
+  HistoryMocks::Limits limits;
 };
 
 void task_states(const Value& machine, bool distributed, std::vector<TaskState>& out) {
@@ -68,10 +69,16 @@ void task_states(const Value& machine, bool distributed, std::vector<TaskState>&
   if (states == nullptr || !states->is_object()) return;
   for (const Member& s : states->members()) {
     std::string_view type = str(member(&s.value, "Type"));
-    if (type == "Task") out.push_back({s.key, str(member(&s.value, "Resource")), distributed, {}});
+    if (type == "Task") {
+      HistoryMocks::Limits limits;
+      limits.timeout = member(&s.value, "TimeoutSeconds") || member(&s.value, "TimeoutSecondsPath");
+      limits.heartbeat =
+          member(&s.value, "HeartbeatSeconds") || member(&s.value, "HeartbeatSecondsPath");
+      out.push_back({s.key, str(member(&s.value, "Resource")), distributed, {}, limits});
+    }
     for (std::string_view field : {"ItemReader", "ResultWriter"})
       if (type == "Map" && member(&s.value, field) != nullptr)
-        out.push_back({s.key, {}, distributed, field});
+        out.push_back({s.key, {}, distributed, field, {}});
     if (const Value* branches = member(&s.value, "Branches"); branches && branches->is_array())
       for (const Value& b : branches->items())
         task_states(b, distributed, out);
@@ -134,6 +141,8 @@ class Reader {
     if (const Value* definition = member(&doc_, "definition"))
       task_states(*definition, false, tasks);
     for (const TaskState& t : tasks) {
+      if (t.field.empty() && (t.limits.timeout || t.limits.heartbeat))
+        out_.limits[std::string(t.name)] = t.limits;
       if (!t.field.empty())
         return why("state \"" + std::string(t.name) + "\" uses a Map " + std::string(t.field) +
                    ", whose S3 calls are no Task a mock config answers");

@@ -30,6 +30,13 @@ struct HistoryMocks {
   // What each Task invocation was sent (TaskScheduled parameters, LambdaFunctionScheduled
   // input), per state in invocation order.
   std::map<std::string, std::vector<json::Value>, std::less<>> sent;
+  // The Task states that set their own limits: a recorded States.Timeout (or
+  // States.HeartbeatTimeout) of one of them is that limit firing, which a run can replay.
+  struct Limits {
+    bool timeout = false;    // TimeoutSeconds or TimeoutSecondsPath
+    bool heartbeat = false;  // HeartbeatSeconds or HeartbeatSecondsPath
+  };
+  std::map<std::string, Limits, std::less<>> limits;
 };
 
 // Reads the case `doc` (its definition and history; the rest of it is searched for the exact

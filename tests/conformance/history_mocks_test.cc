@@ -226,6 +226,23 @@ TEST_F(HistoryMocksTest, TimeoutsBecomeStatesTimeout) {
       << m.config;
 }
 
+// The Task states that set their own limits, in branches and item processors too: the runner
+// leaves their recorded timeouts unanswered, for those limits to fire.
+TEST_F(HistoryMocksTest, TaskStatesWithTheirOwnLimitsAreListed) {
+  HistoryMocks m = mocks(R"({"definition": {"StartAt": "P", "States": {"P": {"Type": "Parallel",
+      "End": true, "Branches": [{"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": "r", "TimeoutSecondsPath": "$.t", "Next": "M"},
+        "M": {"Type": "Map", "End": true, "ItemProcessor": {"StartAt": "B", "States": {
+          "B": {"Type": "Task", "Resource": "r", "HeartbeatSeconds": 2, "Next": "C"},
+          "C": {"Type": "Task", "Resource": "r", "End": true}}}}}}]}}},
+      "history": []})");
+  ASSERT_EQ(m.limits.size(), 2u);
+  EXPECT_TRUE(m.limits["A"].timeout);
+  EXPECT_FALSE(m.limits["A"].heartbeat);
+  EXPECT_FALSE(m.limits["B"].timeout);
+  EXPECT_TRUE(m.limits["B"].heartbeat);
+}
+
 // A Task whose worker failed it without an error name (SendTaskFailure with neither error nor
 // cause): AWS records a TaskFailed with no error, and the mock is a Throw without Error.
 TEST_F(HistoryMocksTest, AFailureWithoutAnErrorNameIsAThrowWithoutError) {
