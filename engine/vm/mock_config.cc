@@ -24,9 +24,6 @@ std::string quoted(std::string_view s) {
   return "\"" + std::string(s) + "\"";
 }
 
-// Invocation numbers stay below this so that `last + 1` never wraps.
-constexpr uint32_t kMaxInvocation = UINT32_MAX - 1;
-
 std::optional<uint32_t> parse_number(std::string_view s) {
   if (s.empty() || s.size() > 10) return std::nullopt;
   uint64_t n = 0;

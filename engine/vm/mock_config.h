@@ -25,6 +25,9 @@ struct MockConfigProblem {
 // "/MockedResponses/R/0-2: ..." — the same shape as a definition problem.
 std::string to_string(const MockConfigProblem& p);
 
+// The highest invocation number a key may name, so that `last + 1` never wraps.
+inline constexpr uint32_t kMaxInvocation = UINT32_MAX - 1;
+
 // What invocations `first`..`last` (inclusive, counted from 0) of a mocked Task answer.
 struct MockAnswer {
   uint32_t first = 0;

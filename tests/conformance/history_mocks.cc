@@ -1,6 +1,7 @@
 // Mock configs from recorded histories: Task events are tied to their state through the event
 // ids, numbered per state in the order AWS scheduled them, and written as a MockConfigFile
-// (Activity states in a test case of their own, for the runner's recorded worker).
+// (Activity states in a test case of their own, for the runner's recorded worker). A Task of a
+// distributed Map's children, whose events the history lacks, is answered from the Map's results.
 #include "tests/conformance/history_mocks.h"
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "engine/json/parse.h"
 #include "engine/json/write.h"
+#include "engine/vm/mock_config.h"
 
 namespace stepstream::conformance {
 
@@ -58,13 +60,18 @@ Kind kind_of(std::string_view type) {
 // through S3 (`field` names which).
 struct TaskState {
   std::string_view name;
-  std::string_view resource;
-  bool distributed;        // inside a DISTRIBUTED Map's item processor
+  const Value* def;
+  const Value* machine;  // the States object it is one of
+  // The DISTRIBUTED Maps it runs under, outermost first: it runs in their child executions.
+  std::vector<const Member*> maps;
   std::string_view field;  // "ItemReader" or "ResultWriter" for a Map; empty for a Task
   HistoryMocks::Limits limits;
+
+  std::string_view resource() const { return str(member(def, "Resource")); }
 };
 
-void task_states(const Value& machine, bool distributed, std::vector<TaskState>& out) {
+void task_states(const Value& machine, const std::vector<const Member*>& maps,
+                 std::vector<TaskState>& out) {
   const Value* states = member(&machine, "States");
   if (states == nullptr || !states->is_object()) return;
   for (const Member& s : states->members()) {
@@ -74,20 +81,49 @@ void task_states(const Value& machine, bool distributed, std::vector<TaskState>&
       limits.timeout = member(&s.value, "TimeoutSeconds") || member(&s.value, "TimeoutSecondsPath");
       limits.heartbeat =
           member(&s.value, "HeartbeatSeconds") || member(&s.value, "HeartbeatSecondsPath");
-      out.push_back({s.key, str(member(&s.value, "Resource")), distributed, {}, limits});
+      out.push_back({s.key, &s.value, states, maps, {}, limits});
     }
     for (std::string_view field : {"ItemReader", "ResultWriter"})
       if (type == "Map" && member(&s.value, field) != nullptr)
-        out.push_back({s.key, {}, distributed, field, {}});
+        out.push_back({s.key, &s.value, states, maps, field, {}});
     if (const Value* branches = member(&s.value, "Branches"); branches && branches->is_array())
       for (const Value& b : branches->items())
-        task_states(b, distributed, out);
+        task_states(b, maps, out);
     for (std::string_view field : {"ItemProcessor", "Iterator"})
       if (const Value* p = member(&s.value, field)) {
-        bool mode = str(member(member(p, "ProcessorConfig"), "Mode")) == "DISTRIBUTED";
-        task_states(*p, distributed || mode, out);
+        if (str(member(member(p, "ProcessorConfig"), "Mode")) != "DISTRIBUTED") {
+          task_states(*p, maps, out);
+          continue;
+        }
+        std::vector<const Member*> inner = maps;
+        inner.push_back(&s);
+        task_states(*p, inner, out);
       }
   }
+}
+
+// A reference path of plain fields ("$", "$.a.b") read from `v`; nullptr when it is another
+// kind of path or leads nowhere.
+const Value* at_plain_path(const Value& v, std::string_view path) {
+  if (!path.starts_with('$')) return nullptr;
+  const Value* at = &v;
+  for (path.remove_prefix(1); !path.empty();) {
+    if (path.front() != '.') return nullptr;
+    path.remove_prefix(1);
+    size_t end = path.find_first_of(".[");
+    std::string_view field = path.substr(0, end);
+    if (field.empty() || (end != std::string_view::npos && path[end] == '[')) return nullptr;
+    at = member(at, field);
+    if (at == nullptr) return nullptr;
+    path = end == std::string_view::npos ? std::string_view() : path.substr(end);
+  }
+  return at;
+}
+
+// A state field that is absent or the reference path "$" leaves the value as it is.
+bool keeps_all(const Value& state, std::string_view field) {
+  const Value* v = member(&state, field);
+  return v == nullptr || (v->is_string() && v->as_string() == "$");
 }
 
 // The recording shows JSON text (outputs, parameters) parsed into values where it could; what
@@ -116,12 +152,13 @@ void json_texts(const Value& v, std::vector<std::string_view>& out) {
 struct Answer {
   bool done = false;
   bool throws = false;
+  bool and_later = false;  // answers every later invocation too, however many there are
   Value value;
   std::string error;
   std::optional<std::string> cause;
 
   bool same(const Answer& o) const {
-    if (throws != o.throws) return false;
+    if (throws != o.throws || and_later || o.and_later) return false;
     return throws ? error == o.error && cause == o.cause : json::equal(value, o.value);
   }
 };
@@ -136,37 +173,42 @@ class Reader {
   Reader(const Value& doc, json::Arena& arena, HistoryMocks& out)
       : doc_(doc), arena_(arena), out_(out) {}
 
-  void read() {
+  bool read() {
     std::vector<TaskState> tasks;
-    if (const Value* definition = member(&doc_, "definition"))
-      task_states(*definition, false, tasks);
+    if (const Value* definition = member(&doc_, "definition")) task_states(*definition, {}, tasks);
+    std::vector<const TaskState*> children;  // Task states in distributed Maps' children
     for (const TaskState& t : tasks) {
       if (t.field.empty() && (t.limits.timeout || t.limits.heartbeat))
         out_.limits[std::string(t.name)] = t.limits;
       if (!t.field.empty())
         return why("state \"" + std::string(t.name) + "\" uses a Map " + std::string(t.field) +
                    ", whose S3 calls are no Task a mock config answers");
-      if (t.distributed)
-        return why("state \"" + std::string(t.name) +
-                   "\" runs in a distributed Map's child executions, whose events the history "
-                   "does not hold");
-      if (t.resource.find(":activity:") != std::string_view::npos ||
-          t.resource.find("create_activity") != std::string_view::npos)
+      if (!t.maps.empty()) {
+        if (!child_task_readable(t)) return false;
+        children.push_back(&t);
+        continue;
+      }
+      if (t.resource().find(":activity:") != std::string_view::npos ||
+          t.resource().find("create_activity") != std::string_view::npos)
         activities_.emplace_back(t.name);
     }
     const Value* history = member(&doc_, "history");
     if (history == nullptr || !history->is_array() || history->size() == 0) {
       if (!tasks.empty()) return why("the case records no history");
     } else if (!read_events(*history)) {
-      return;
+      return false;
     }
+    for (const TaskState* t : children)
+      if (!read_child_answers(*t)) return false;
     write_config();
+    return true;
   }
 
  private:
-  void why(std::string reason) {
+  bool why(std::string reason) {
     out_.why_not = std::move(reason);
     out_.config.clear();
+    return false;
   }
 
   StateAnswers& state(std::string_view name) {
@@ -231,9 +273,8 @@ class Reader {
     a.throws = true;
     if (const Value* error = member(d, "error"); error != nullptr && !error->is_null()) {
       if (!error->is_string() || error->as_string().empty()) {
-        why("a Task of state \"" + states_[invocation.first].name +
-            "\" failed with an error that is not a name: " + json::to_string(*error));
-        return false;
+        return why("a Task of state \"" + states_[invocation.first].name +
+                   "\" failed with an error that is not a name: " + json::to_string(*error));
       }
       a.error = error->as_string();
     }
@@ -251,6 +292,94 @@ class Reader {
       if (parsed.ok() && json::equal(parsed.value, cause)) return std::string(t);
     }
     return json::to_string(cause);
+  }
+
+  // A Task in a distributed Map's child executions logs into their histories, which the case
+  // does not hold. What it returned is still in the parent's history when the child is that
+  // Task alone, its result the child's output, and no Map it runs under can hide a failed child
+  // (with Retry, Catch or a tolerated failure threshold): each MapStateExited event of the Map
+  // records the Task's results, in item order, at the Map's ResultPath. A Map that discards
+  // them (ResultPath null) records only that every call succeeded; those calls are answered
+  // with null, which nothing reads.
+  bool child_task_readable(const TaskState& t) {
+    const std::string unrecorded = "state \"" + std::string(t.name) +
+                                   "\" runs in a distributed Map's child executions, whose "
+                                   "events the history does not hold";
+    const Value& task = *t.def;
+    const Value* end = member(&task, "End");
+    if (member(&task, "Retry") || member(&task, "Catch"))
+      return why(unrecorded + ", and its Retry or Catch could hide a failed call");
+    if (t.machine->size() != 1 || end == nullptr || !end->is_bool() || !end->as_bool() ||
+        member(&task, "ResultSelector") || !keeps_all(task, "ResultPath") ||
+        !keeps_all(task, "OutputPath"))
+      return why(unrecorded + ", and its result is not all of the child's output");
+    for (const Member* m : t.maps)
+      for (std::string_view field :
+           {"Retry", "Catch", "ToleratedFailureCount", "ToleratedFailurePercentage",
+            "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"})
+        if (member(&m->value, field) != nullptr)
+          return why(unrecorded + ", and Map \"" + std::string(m->key) + "\" has a " +
+                     std::string(field) + ", which could hide a failed call");
+    const Value& map = t.maps.back()->value;
+    const Value* result_path = member(&map, "ResultPath");
+    if (result_path != nullptr && result_path->is_null()) return true;
+    if (t.maps.size() > 1 || member(&map, "ResultSelector") || !keeps_all(map, "OutputPath") ||
+        (result_path != nullptr && !result_path->is_string()))
+      return why(unrecorded + ", and Map \"" + std::string(t.maps.back()->key) +
+                 "\" does not record its results unchanged");
+    return true;
+  }
+
+  bool read_child_answers(const TaskState& t) {
+    out_.unrecorded_inputs.emplace(t.name);
+    std::string_view outermost = t.maps.front()->key;
+    size_t entered = 0;
+    size_t exited = 0;
+    for (const Value& e : events_) {
+      std::string_view type = str(member(&e, "type"));
+      const Value* d = details(e);
+      if (str(member(d, "name")) != outermost) continue;
+      entered += type == "MapStateEntered";
+      exited += type == "MapStateExited";
+    }
+    if (entered != exited) {
+      return why("state \"" + std::string(t.name) +
+                 "\" runs in a distributed Map's child executions, " + "and Map \"" +
+                 std::string(outermost) + "\" was entered " + std::to_string(entered) +
+                 " times but succeeded " + std::to_string(exited) + " times");
+    }
+    StateAnswers& s = state(t.name);
+    const Value& map = t.maps.back()->value;
+    const Value* result_path = member(&map, "ResultPath");
+    if (result_path != nullptr && result_path->is_null()) {
+      if (entered > 0) {
+        Answer& any = s.answers.emplace_back();
+        any.done = true;
+        any.and_later = true;
+      }
+      return true;
+    }
+    std::string_view path = result_path != nullptr ? result_path->as_string() : "$";
+    for (const Value& e : events_) {
+      const Value* d = details(e);
+      if (str(member(&e, "type")) != "MapStateExited" || str(member(d, "name")) != outermost)
+        continue;
+      const Value* output = member(d, "output");
+      Value recorded = output != nullptr ? recorded_json(*output, arena_) : Value();
+      const Value* results = at_plain_path(recorded, path);
+      if (results == nullptr || !results->is_array()) {
+        return why("Map \"" + std::string(outermost) + "\" ran state \"" + std::string(t.name) +
+                   "\" in its child executions, and its recorded output holds no results at " +
+                   std::string(path));
+      }
+      for (const Value& r : results->items()) {
+        Answer& a = s.answers.emplace_back();
+        a.done = true;
+        a.value = r;
+      }
+      out_.invocations += results->size();
+    }
+    return true;
   }
 
   bool read_events(const Value& history) {
@@ -289,12 +418,12 @@ class Reader {
           ++scheduled;
       }
       if (scheduled != masked_states.size()) {
-        why("the recording masks the event ids of Parallel branches, and its Task states \"" +
+        return why(
+            "the recording masks the event ids of Parallel branches, and its Task states \"" +
             std::string(masked_states[0]) + "\", \"" + std::string(masked_states[1]) +
             "\", ... were scheduled " + std::to_string(scheduled) + " times in " +
             std::to_string(masked_states.size()) +
             " entries, so which call is whose cannot be told");
-        return false;
       }
     }
     size_t masked_seen = 0;  // masked scheduling events so far
@@ -313,8 +442,7 @@ class Reader {
                                             : masked_states[masked_seen];
         if (is_masked) ++masked_seen;
         if (name.empty()) {
-          why("a Task event the history ties to no state");
-          return false;
+          return why("a Task event the history ties to no state");
         }
         auto invocation = schedule(i, name);
         if (kind == Kind::kScheduleFailed && !answer(i, invocation)) return false;
@@ -331,15 +459,13 @@ class Reader {
       std::optional<size_t> scheduled = scheduled_of(i);
       auto it = scheduled ? invocation_of.find(*scheduled) : invocation_of.end();
       if (it == invocation_of.end()) {
-        why("a Task result the history ties to no scheduled Task");
-        return false;
+        return why("a Task result the history ties to no scheduled Task");
       }
       if (!answer(i, it->second)) return false;
     }
     for (size_t i : masked_results) {
       if (masked_scheduled.empty()) {
-        why("a Task result in a Parallel branch without its scheduled Task");
-        return false;
+        return why("a Task result in a Parallel branch without its scheduled Task");
       }
       if (!answer(i, masked_scheduled.front())) return false;
       masked_scheduled.pop_front();
@@ -347,9 +473,8 @@ class Reader {
     for (const StateAnswers& s : states_)
       for (size_t k = 0; k < s.answers.size(); ++k)
         if (!s.answers[k].done) {
-          why("invocation " + std::to_string(k) + " of state \"" + s.name +
-              "\" has no result in the recording");
-          return false;
+          return why("invocation " + std::to_string(k) + " of state \"" + s.name +
+                     "\" has no result in the recording");
         }
     return true;
   }
@@ -400,10 +525,11 @@ class Reader {
         while (last + 1 < answers.size() && answers[last + 1].same(answers[first]))
           ++last;
         if (first > 0) c += ",";
-        json::write_string(first == last ? std::to_string(first)
-                                         : std::to_string(first) + "-" + std::to_string(last),
-                           c);
         const Answer& a = answers[first];
+        const size_t upto = a.and_later ? vm::kMaxInvocation : last;
+        json::write_string(first == upto ? std::to_string(first)
+                                         : std::to_string(first) + "-" + std::to_string(upto),
+                           c);
         if (!a.throws) {
           c += ":{\"Return\":";
           json::write(a.value, c);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,9 @@ struct HistoryMocks {
   // What each Task invocation was sent (TaskScheduled parameters, LambdaFunctionScheduled
   // input), per state in invocation order.
   std::map<std::string, std::vector<json::Value>, std::less<>> sent;
+  // Task states whose calls the history does not show (they ran in a distributed Map's child
+  // executions): their answers are read from the Map's results, what they were sent is unknown.
+  std::set<std::string, std::less<>> unrecorded_inputs;
   // The Task states that set their own limits: a recorded States.Timeout (or
   // States.HeartbeatTimeout) of one of them is that limit firing, which a run can replay.
   struct Limits {

@@ -178,13 +178,6 @@ TEST_F(HistoryMocksTest, MaskedParallelEvents) {
 // What no mock config can say, each with its reason.
 TEST_F(HistoryMocksTest, WhatCannotBeMocked) {
   EXPECT_EQ(mocks(R"({"definition": {"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
-                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "T",
-                "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}}}},
-                "history": []})")
-                .why_not,
-            "state \"T\" runs in a distributed Map's child executions, whose events the history "
-            "does not hold");
-  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
                 "ItemReader": {"Resource": "arn:aws:states:::s3:getObject"},
                 "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}},
                 "history": []})")
@@ -308,6 +301,90 @@ TEST(DefinitionPlaceholders, ResolveToResourcesOfTheirShape) {
   std::string unknown = R"({"Resource": "${ext:Mystery}"})";
   EXPECT_FALSE(resolve_definition_placeholders(unknown, why));
   EXPECT_EQ(why, "an unknown placeholder ${ext:Mystery} in the definition");
+}
+
+// A distributed Map's children log into histories the case does not hold. A child that is one
+// Task, its result the child's output, is answered from the Map's results as each
+// MapStateExited event records them at the Map's ResultPath.
+TEST_F(HistoryMocksTest, DistributedChildrenAreAnsweredFromTheMapsResults) {
+  HistoryMocks m = mocks(R"({
+    "definition": {"StartAt": "M", "States": {"M": {"Type": "Map", "ResultPath": "$.out.values",
+        "End": true, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"},
+        "StartAt": "T", "States": {"T": {"Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}}}},
+    "history": [
+      {"id": 1, "previousEventId": 0, "type": "MapStateEntered", "stateEnteredEventDetails": {"name": "M"}},
+      {"id": 2, "previousEventId": 1, "type": "MapStateExited",
+       "stateExitedEventDetails": {"name": "M", "output": {"out": {"values": [1, {"a": 2}]}}}},
+      {"id": 3, "previousEventId": 2, "type": "MapStateEntered", "stateEnteredEventDetails": {"name": "M"}},
+      {"id": 4, "previousEventId": 3, "type": "MapStateExited",
+       "stateExitedEventDetails": {"name": "M", "output": "{\"out\": {\"values\": [\"x\"]}}"}}
+    ]})");
+  ASSERT_EQ(m.why_not, "");
+  EXPECT_NE(m.config.find(R"("T":{"0":{"Return":1},"1":{"Return":{"a":2}},"2":{"Return":"x"}})"),
+            std::string::npos)
+      << m.config;
+  EXPECT_EQ(m.invocations, 3u);
+  EXPECT_TRUE(m.sent.empty());
+  EXPECT_TRUE(m.unrecorded_inputs.contains("T"));
+}
+
+// Under a Map that discards its results (ResultPath null), the recording holds only that every
+// call succeeded: however many there were, each is answered with null.
+TEST_F(HistoryMocksTest, DiscardedChildResultsAnswerEveryCall) {
+  HistoryMocks m = mocks(R"({
+    "definition": {"StartAt": "Outer", "States": {"Outer": {"Type": "Map", "End": true,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "Inner",
+        "States": {"Inner": {"Type": "Map", "ResultPath": null, "End": true,
+          "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "T",
+          "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                           "End": true}}}}}}}}},
+    "history": [
+      {"id": 1, "previousEventId": 0, "type": "MapStateEntered", "stateEnteredEventDetails": {"name": "Outer"}},
+      {"id": 2, "previousEventId": 1, "type": "MapStateExited",
+       "stateExitedEventDetails": {"name": "Outer", "output": [{}]}}
+    ]})");
+  ASSERT_EQ(m.why_not, "");
+  EXPECT_NE(m.config.find(R"("T":{"0-4294967294":{"Return":null}})"), std::string::npos)
+      << m.config;
+}
+
+// What the parent's history cannot tell about its children's calls, each with its reason.
+TEST_F(HistoryMocksTest, DistributedChildrenThatCannotBeAnswered) {
+  auto why = [&](std::string_view map_fields, std::string_view child, std::string_view events) {
+    std::string doc = R"({"definition": {"StartAt": "M", "States": {"M": {"Type": "Map", )" +
+                      std::string(map_fields) +
+                      R"( "End": true, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"},
+        "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", )" +
+                      std::string(child) + R"(}}}}}}, "history": [)" + std::string(events) + "]}";
+    return mocks(doc).why_not;
+  };
+  const std::string unrecorded =
+      "state \"T\" runs in a distributed Map's child executions, whose events the history does "
+      "not hold";
+  constexpr std::string_view kEntered =
+      R"({"id": 1, "previousEventId": 0, "type": "MapStateEntered", "stateEnteredEventDetails": {"name": "M"}})";
+  const std::string exited =
+      std::string(kEntered) +
+      R"(, {"id": 2, "previousEventId": 1, "type": "MapStateExited", "stateExitedEventDetails": {"name": "M", "output": {"r": [1]}}})";
+  EXPECT_EQ(why(R"("ResultPath": "$.r",)", R"("End": true)", exited), "");
+  EXPECT_EQ(why("", R"("End": true, "ResultPath": "$.x")", exited),
+            unrecorded + ", and its result is not all of the child's output");
+  EXPECT_EQ(why("", R"("Next": "U"}, "U": {"Type": "Pass", "End": true)", exited),
+            unrecorded + ", and its result is not all of the child's output");
+  EXPECT_EQ(why("", R"("End": true, "Retry": [{"ErrorEquals": ["States.ALL"]}])", exited),
+            unrecorded + ", and its Retry or Catch could hide a failed call");
+  EXPECT_EQ(
+      why(R"("ToleratedFailureCount": 1,)", R"("End": true)", exited),
+      unrecorded + ", and Map \"M\" has a ToleratedFailureCount, which could hide a failed call");
+  EXPECT_EQ(why(R"("ResultSelector": {"n.$": "$[0]"},)", R"("End": true)", exited),
+            unrecorded + ", and Map \"M\" does not record its results unchanged");
+  EXPECT_EQ(why(R"("ResultPath": "$.r",)", R"("End": true)", kEntered),
+            "state \"T\" runs in a distributed Map's child executions, and Map \"M\" was "
+            "entered 1 times but succeeded 0 times");
+  EXPECT_EQ(why(R"("ResultPath": "$.other",)", R"("End": true)", exited),
+            "Map \"M\" ran state \"T\" in its child executions, and its recorded output holds "
+            "no results at $.other");
 }
 
 }  // namespace
