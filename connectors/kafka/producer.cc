@@ -189,14 +189,21 @@ void KafkaSink::write_output(const runtime::Result& r, const Route& route) {
       rd_kafka_poll(producer_.handle(), 1);
       continue;
     }
-    // The broker cannot take this output (too large for it, say): the event becomes a dead
-    // letter, so that it is not lost.
-    if (metrics_ != nullptr)
-      metrics_->dead_letter(e.pipeline, metrics::DeadLetter::kOutputTooLarge);
-    scratch_ = "Kafka refused the output record: ";
-    scratch_ += rd_kafka_err2str(err);
-    std::string cause = scratch_;
-    return write_dead_letter(r, route, "stepstream.OutputRejected", cause);
+    if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+      // Too large for the producer (message.max.bytes): the event becomes a dead letter, so
+      // that it is not lost.
+      if (metrics_ != nullptr)
+        metrics_->dead_letter(e.pipeline, metrics::DeadLetter::kOutputTooLarge);
+      scratch_ = "Kafka refused the output record: ";
+      scratch_ += rd_kafka_err2str(err);
+      std::string cause = scratch_;
+      return write_dead_letter(r, route, "stepstream.OutputRejected", cause);
+    }
+    // Any other refusal (an unknown topic, a fatal producer error) is not the event's doing: it
+    // stays uncommitted, to run again once the engine is restarted, and the engine stops.
+    producer_.fail(std::string("an output for ") + std::string(r.execution) +
+                   " was refused: " + rd_kafka_err2str(err));
+    break;
   }
   rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(e.record));
 }
@@ -211,6 +218,10 @@ void KafkaSink::write_dead_letter(const runtime::Result& r, const Route& route,
     rd_kafka_message_destroy(input);
     return;
   }
+  // A dead letter over the producer's message.max.bytes (an input near that size, plus the
+  // headers) goes without its payload, which stays readable at its source offset: failing
+  // instead would stop the engine on the same input after every restart.
+  bool omit_payload = false;
   for (;;) {
     // The input's own headers first, then ours: the dead letter is the input plus why.
     rd_kafka_headers_t* in_headers = nullptr;
@@ -233,9 +244,13 @@ void KafkaSink::write_dead_letter(const runtime::Result& r, const Route& route,
         std::string_view(number, std::to_chars(number, number + 24, e.partition).ptr - number));
     add("stepstream.source-offset",
         std::string_view(number, std::to_chars(number, number + 24, e.offset).ptr - number));
+    if (omit_payload)
+      add("stepstream.payload-omitted",
+          "the dead letter with its payload is over the producer's message.max.bytes");
     Record record;
     record.topic = route.dead_letters;
-    record.value = std::string_view(static_cast<const char*>(input->payload), input->len);
+    if (!omit_payload)
+      record.value = std::string_view(static_cast<const char*>(input->payload), input->len);
     record.key = std::string_view(static_cast<const char*>(input->key), input->key_len);
     record.opaque = tag(e.slot, true);
     record.header_list = headers;
@@ -245,6 +260,10 @@ void KafkaSink::write_dead_letter(const runtime::Result& r, const Route& route,
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       if (give_up_.load(std::memory_order_acquire)) return abandon(e);
       rd_kafka_poll(producer_.handle(), 1);
+      continue;
+    }
+    if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && !omit_payload) {
+      omit_payload = true;
       continue;
     }
     // Nowhere left to put the event: it stays uncommitted and the engine stops.

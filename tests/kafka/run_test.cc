@@ -175,6 +175,44 @@ TEST(Run, EveryEventIsAnOutputOrADeadLetter) {
   EXPECT_EQ(committed(s.brokers(), "engines", "in", kPartitions), end);
 }
 
+// A dead letter is the input plus headers: for an input near the producer's message.max.bytes
+// that is too large, and it goes without its payload (readable at its source offset) rather
+// than stopping the engine on the same input after every restart.
+TEST(Run, ADeadLetterOverTheProducersLimitGoesWithoutItsPayload) {
+  Cluster s;
+  std::vector<Record> inputs = events(50);
+  Record big;
+  big.key = "big";
+  big.value = "{\"seq\":9000,\"note\":\"" + std::string(1900, 'x') + "\"}";
+  inputs.insert(inputs.begin() + 20, big);
+  ASSERT_TRUE(produce(s.brokers(), "in", inputs));
+  auto engine = start_engine(s, "engine", {"-X", "message.max.bytes=2048"});
+
+  TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
+  Accounting acc;
+  ASSERT_TRUE(wait_for_all(inputs, acc, out, dlq, seconds(60)))
+      << acc.missing(inputs) << " inputs unaccounted for\n"
+      << engine->err();
+  ASSERT_EQ(out.records().size(), 50u);
+  ASSERT_EQ(dlq.records().size(), 1u);
+  const Record& d = dlq.records()[0];
+  const Record& in = inputs[20];
+  EXPECT_EQ(d.headers.at("stepstream.source-offset"), std::to_string(in.offset));
+  EXPECT_EQ(d.headers.at("stepstream.source-partition"), std::to_string(in.partition));
+  EXPECT_EQ(d.headers.at("stepstream.error"), "States.DataLimitExceeded");
+  EXPECT_EQ(d.headers.count("stepstream.payload-omitted"), 1u);
+  EXPECT_EQ(d.value, "");
+  EXPECT_EQ(d.key, "big");
+
+  engine->signal(SIGTERM);
+  EXPECT_EQ(engine->wait(seconds(30)), 0) << engine->err();
+  std::vector<int64_t> end(kPartitions, 0);
+  for (const Record& r : inputs)
+    end[static_cast<size_t>(r.partition)] =
+        std::max(end[static_cast<size_t>(r.partition)], r.offset + 1);
+  EXPECT_EQ(committed(s.brokers(), "engines", "in", kPartitions), end);
+}
+
 TEST(Run, KillNineMidStreamAndRestartLosesNothing) {
   Cluster s;
   std::vector<Record> inputs = events(60000);
