@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -23,6 +24,9 @@ constexpr size_t kBatch = 1024;
 constexpr size_t kHoldBeforePause = 4096;
 // How long every worker may stay full before all partitions pause (ms).
 constexpr int64_t kStallBeforePause = 1000;
+// A paused partition resumes when its worker has drained to half, or when it has room and the
+// partition has waited this long (ms): other partitions may keep that worker above half.
+constexpr int64_t kResumeAfter = 1000;
 // Offsets in flight per partition; more is back-pressure (8 bytes each).
 constexpr size_t kTrackerCapacity = 16384;
 
@@ -38,6 +42,7 @@ struct Partition {
   runtime::OffsetTracker tracker;
   std::deque<rd_kafka_message_t*> held;  // consumed while its worker was full, in order
   bool paused = false;
+  std::chrono::steady_clock::time_point paused_at;
   bool listed = false;  // in Impl::blocked
   int64_t committed = -1;
 };
@@ -237,7 +242,9 @@ struct Runner::Impl {
   void handle(rd_kafka_message_t* m) {
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        std::fprintf(stderr, "stepstream run: kafka: %s\n", rd_kafka_message_errstr(m));
+        std::fprintf(stderr, "stepstream run: kafka: %s (%s/%d/%lld)\n", rd_kafka_message_errstr(m),
+                     m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "-", m->partition,
+                     static_cast<long long>(m->offset));
       rd_kafka_message_destroy(m);
       return;
     }
@@ -297,13 +304,19 @@ struct Runner::Impl {
     // keeps feeding the others. Pausing drops what librdkafka prefetched for it (fetched again
     // on resume), so it is kept for such imbalance; when every worker is full the consumer
     // thread simply stops consuming (run()), and librdkafka's own queue limits stop the fetcher.
-    for (const auto& w : workers) {
-      if (w->in_flight() < w->max_in_flight()) {
-        p.paused = true;
-        set_paused(p, true);
-        return;
-      }
-    }
+    if (any_worker_has_room()) pause(p);
+  }
+
+  bool any_worker_has_room() const {
+    return std::any_of(workers.begin(), workers.end(), [](const auto& w) { return !w->full(); });
+  }
+
+  void pause(Partition& p) {
+    if (p.paused) return;
+    p.paused = true;
+    p.paused_at = Clock::now();
+    set_paused(p, true);
+    list_blocked(p);
   }
 
   void list_blocked(Partition& p) {
@@ -312,13 +325,17 @@ struct Runner::Impl {
     blocked.push_back(&p);
   }
 
+  // Listed as blocked, so that retry_blocked resumes them.
   void pause_all() {
-    for (auto& p : owned) {
-      if (p->paused) continue;
-      p->paused = true;
-      set_paused(*p, true);
-      list_blocked(*p);  // so that retry_blocked resumes it
-    }
+    for (auto& p : owned)
+      pause(*p);
+  }
+
+  // Too many records held while some worker has room: pause the partitions that feed the full
+  // workers, so that the others' keep flowing.
+  void pause_feeding_full_workers() {
+    for (auto& p : owned)
+      if (workers[p->worker]->full()) pause(*p);
   }
 
   void set_paused(const Partition& p, bool pause) {
@@ -336,12 +353,6 @@ struct Runner::Impl {
   void retry_blocked() {
     for (size_t i = 0; i < blocked.size();) {
       Partition& p = *blocked[i];
-      // Hysteresis: resuming costs a fetch, so a paused partition waits until its worker has
-      // drained to half.
-      if (p.paused && workers[p.worker]->in_flight() > options.max_in_flight / 2) {
-        ++i;
-        continue;
-      }
       while (!p.held.empty() && dispatch(p, p.held.front())) {
         p.held.pop_front();
         --held_total;
@@ -351,6 +362,13 @@ struct Runner::Impl {
         continue;
       }
       if (p.paused) {
+        // Hysteresis: resuming costs a fetch (librdkafka dropped what it had prefetched).
+        const runtime::Worker& w = *workers[p.worker];
+        if (w.full() ||
+            (w.in_flight() > options.max_in_flight / 2 && ms_since(p.paused_at) < kResumeAfter)) {
+          ++i;
+          continue;
+        }
         p.paused = false;
         set_paused(p, false);
       }
@@ -381,7 +399,7 @@ struct Runner::Impl {
   void commit(const std::vector<Partition*>& ps, bool sync) {
     if (commit_failed) {  // resend everything: the failed commit may have been the last one
       commit_failed = false;
-      for (Partition* p : ps)
+      for (auto& p : owned)
         p->committed = -1;
     }
     rd_kafka_topic_partition_list_t* l =
@@ -611,10 +629,16 @@ struct Runner::Impl {
     // Delivery reports are served by the workers (KafkaSink::poll), not here.
     while (!stop.load(std::memory_order_acquire) && !producer->failed()) {
       if (!blocked.empty()) retry_blocked();
-      if (held_total >= options.max_in_flight) {
-        // Every worker is full: consume nothing until they drain. librdkafka's queue fills
-        // meanwhile and its fetcher stops at queued.min.messages, which costs nothing to undo
-        // (unlike a pause, which drops what was prefetched).
+      bool stall = held_total >= options.max_in_flight;
+      if (stall && !options.route_by_key && any_worker_has_room()) {
+        pause_feeding_full_workers();
+        stall = false;
+      }
+      if (stall) {
+        // Every worker is full (or, routing by key, any may be): consume nothing until they
+        // drain. librdkafka's queue fills meanwhile and its fetcher stops at
+        // queued.min.messages, which costs nothing to undo (unlike a pause, which drops what
+        // was prefetched).
         flush_staged();
         if (!stalled) {
           stalled = true;

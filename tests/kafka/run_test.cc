@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -211,6 +212,41 @@ TEST(Run, ADeadLetterOverTheProducersLimitGoesWithoutItsPayload) {
     end[static_cast<size_t>(r.partition)] =
         std::max(end[static_cast<size_t>(r.partition)], r.offset + 1);
   EXPECT_EQ(committed(s.brokers(), "engines", "in", kPartitions), end);
+}
+
+// Back-pressure pauses only what feeds a full worker: with one worker full of executions parked
+// in a Wait, the other worker's partitions keep flowing.
+TEST(Run, AWorkerFullOfParkedExecutionsDoesNotHoldUpTheOther) {
+  Cluster s;
+  // Partition p goes to worker (hash(topic) + p) % 2: 0 and 2 share one, 1 and 3 the other.
+  std::vector<Record> parked;
+  for (int i = 0; i < 200; ++i) {
+    Record r;
+    r.key = "park-" + std::to_string(i);
+    r.value = event(i, "park");
+    r.partition = i % 2 == 0 ? 0 : 2;
+    parked.push_back(std::move(r));
+  }
+  ASSERT_TRUE(produce(s.brokers(), "in", parked));
+  auto engine = start_engine(s, "engine", {"--max-in-flight", "40"});
+  // Time for the engine to fill that worker and hold the rest of its records.
+  std::this_thread::sleep_for(seconds(3));
+
+  std::vector<Record> flowing;
+  for (int i = 0; i < 400; ++i) {
+    Record r;
+    r.key = "dev-" + std::to_string(i);
+    r.value = event(i);
+    r.partition = i % 2 == 0 ? 1 : 3;
+    flowing.push_back(std::move(r));
+  }
+  ASSERT_TRUE(produce(s.brokers(), "in", flowing));
+  TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
+  Accounting acc;
+  EXPECT_TRUE(wait_for_all(flowing, acc, out, dlq, seconds(30)))
+      << acc.missing(flowing) << " of the other worker's inputs unaccounted for\n"
+      << engine->err();
+  EXPECT_EQ(acc.missing(parked), parked.size()) << "parked for two minutes";
 }
 
 TEST(Run, KillNineMidStreamAndRestartLosesNothing) {
