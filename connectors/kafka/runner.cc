@@ -103,6 +103,11 @@ struct Runner::Impl {
   size_t held_total = 0;
   bool stalled = false;  // every worker full: consuming nothing
   Clock::time_point stalled_since;
+  // Per worker: its finished-events count when last seen, and when it was last seen to finish
+  // one or to have room. A worker full and finishing nothing for kStallBeforePause is stuck
+  // (its executions parked in Waits, say).
+  std::vector<uint64_t> progress_seen;
+  std::vector<Clock::time_point> progress_at;
   std::vector<std::vector<runtime::Event>> staged;  // per worker: dispatched, not yet pushed
   bool closing = false;
   bool commit_failed = false;
@@ -172,6 +177,8 @@ struct Runner::Impl {
           [p = producer.get()] { return p->outputs_acked() + p->dead_letters_acked(); });
     }
     staged.resize(workers.size());
+    progress_seen.resize(workers.size());
+    progress_at.resize(workers.size(), Clock::now());
     rd_kafka_topic_partition_list_t* topics =
         rd_kafka_topic_partition_list_new(static_cast<int>(topic_pipeline.size()));
     for (const auto& [t, p] : topic_pipeline)
@@ -331,11 +338,33 @@ struct Runner::Impl {
       pause(*p);
   }
 
-  // Too many records held while some worker has room: pause the partitions that feed the full
-  // workers, so that the others' keep flowing.
-  void pause_feeding_full_workers() {
+  void watch_progress(Clock::time_point now) {
+    for (size_t w = 0; w < workers.size(); ++w) {
+      uint64_t events = workers[w]->counters().events.load(std::memory_order_relaxed);
+      if (events != progress_seen[w] || !workers[w]->full()) {
+        progress_seen[w] = events;
+        progress_at[w] = now;
+      }
+    }
+  }
+
+  bool stuck(size_t w, Clock::time_point now) const {
+    return now - progress_at[w] >= std::chrono::milliseconds(kStallBeforePause);
+  }
+
+  // Too many records held. While every worker is busy, the consumer waits for them (false). A
+  // stuck worker beside others that are not gets its partitions paused instead, so that the
+  // others' keep flowing (true).
+  bool pause_stuck_workers() {
+    if (options.route_by_key) return false;  // any partition may feed any worker
+    const Clock::time_point now = Clock::now();
+    bool any_stuck = false, any_going = false;
+    for (size_t w = 0; w < workers.size(); ++w)
+      (stuck(w, now) ? any_stuck : any_going) = true;
+    if (!any_stuck || !any_going) return false;
     for (auto& p : owned)
-      if (workers[p->worker]->full()) pause(*p);
+      if (stuck(p->worker, now)) pause(*p);
+    return true;
   }
 
   void set_paused(const Partition& p, bool pause) {
@@ -629,12 +658,8 @@ struct Runner::Impl {
     // Delivery reports are served by the workers (KafkaSink::poll), not here.
     while (!stop.load(std::memory_order_acquire) && !producer->failed()) {
       if (!blocked.empty()) retry_blocked();
-      bool stall = held_total >= options.max_in_flight;
-      if (stall && !options.route_by_key && any_worker_has_room()) {
-        pause_feeding_full_workers();
-        stall = false;
-      }
-      if (stall) {
+      watch_progress(Clock::now());
+      if (held_total >= options.max_in_flight && !pause_stuck_workers()) {
         // Every worker is full (or, routing by key, any may be): consume nothing until they
         // drain. librdkafka's queue fills meanwhile and its fetcher stops at
         // queued.min.messages, which costs nothing to undo (unlike a pause, which drops what
