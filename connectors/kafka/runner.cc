@@ -4,7 +4,6 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -20,8 +19,6 @@ namespace stepstream::kafka {
 namespace {
 
 constexpr size_t kBatch = 1024;
-// Records a partition may hold (its worker full) before it is considered for pausing.
-constexpr size_t kHoldBeforePause = 4096;
 // How long every worker may stay full before all partitions pause (ms).
 constexpr int64_t kStallBeforePause = 1000;
 // A paused partition resumes when its worker has drained to half, or when it has room and the
@@ -301,21 +298,13 @@ struct Runner::Impl {
     }
   }
 
-  // A record whose worker is full waits here, behind its partition's earlier ones.
+  // A record whose worker is full waits here, behind its partition's earlier ones. Once too many
+  // are held the consumer stops taking more (run()): a partition is not paused for being behind,
+  // because a pause drops what librdkafka prefetched for it, to be fetched again on resume.
   void hold(Partition& p, rd_kafka_message_t* m) {
     list_blocked(p);
     p.held.push_back(m);
     ++held_total;
-    if (p.paused || p.held.size() < kHoldBeforePause || options.route_by_key) return;
-    // Its worker stays full while another has room: pause the partition, so that the consumer
-    // keeps feeding the others. Pausing drops what librdkafka prefetched for it (fetched again
-    // on resume), so it is kept for such imbalance; when every worker is full the consumer
-    // thread simply stops consuming (run()), and librdkafka's own queue limits stop the fetcher.
-    if (any_worker_has_room()) pause(p);
-  }
-
-  bool any_worker_has_room() const {
-    return std::any_of(workers.begin(), workers.end(), [](const auto& w) { return !w->full(); });
   }
 
   void pause(Partition& p) {
@@ -353,15 +342,20 @@ struct Runner::Impl {
   }
 
   // Too many records held. While every worker is busy, the consumer waits for them (false). A
-  // stuck worker beside others that are not gets its partitions paused instead, so that the
-  // others' keep flowing (true).
+  // stuck worker beside one with room gets its partitions paused instead, so that the others'
+  // keep flowing (true).
   bool pause_stuck_workers() {
     if (options.route_by_key) return false;  // any partition may feed any worker
     const Clock::time_point now = Clock::now();
-    bool any_stuck = false, any_going = false;
-    for (size_t w = 0; w < workers.size(); ++w)
-      (stuck(w, now) ? any_stuck : any_going) = true;
-    if (!any_stuck || !any_going) return false;
+    bool any_stuck = false, room = false;
+    for (size_t w = 0; w < workers.size(); ++w) {
+      if (stuck(w, now)) {
+        any_stuck = true;
+      } else if (!workers[w]->full()) {
+        room = true;
+      }
+    }
+    if (!any_stuck || !room) return false;
     for (auto& p : owned)
       if (stuck(p->worker, now)) pause(*p);
     return true;
