@@ -64,13 +64,16 @@ struct TaskState {
   const Value* machine;  // the States object it is one of
   // The DISTRIBUTED Maps it runs under, outermost first: it runs in their child executions.
   std::vector<const Member*> maps;
+  // The outermost of them runs inside a Parallel branch or an inline Map's iteration, whose
+  // events AWS orders by completion (or sorts and masks): not necessarily the order of the calls.
+  bool maps_enclosed = false;
   std::string_view field;  // "ItemReader" or "ResultWriter" for a Map; empty for a Task
   HistoryMocks::Limits limits;
 
   std::string_view resource() const { return str(member(def, "Resource")); }
 };
 
-void task_states(const Value& machine, const std::vector<const Member*>& maps,
+void task_states(const Value& machine, const std::vector<const Member*>& maps, bool enclosed,
                  std::vector<TaskState>& out) {
   const Value* states = member(&machine, "States");
   if (states == nullptr || !states->is_object()) return;
@@ -81,23 +84,23 @@ void task_states(const Value& machine, const std::vector<const Member*>& maps,
       limits.timeout = member(&s.value, "TimeoutSeconds") || member(&s.value, "TimeoutSecondsPath");
       limits.heartbeat =
           member(&s.value, "HeartbeatSeconds") || member(&s.value, "HeartbeatSecondsPath");
-      out.push_back({s.key, &s.value, states, maps, {}, limits});
+      out.push_back({s.key, &s.value, states, maps, enclosed, {}, limits});
     }
     for (std::string_view field : {"ItemReader", "ResultWriter"})
       if (type == "Map" && member(&s.value, field) != nullptr)
-        out.push_back({s.key, &s.value, states, maps, field, {}});
+        out.push_back({s.key, &s.value, states, maps, enclosed, field, {}});
     if (const Value* branches = member(&s.value, "Branches"); branches && branches->is_array())
       for (const Value& b : branches->items())
-        task_states(b, maps, out);
+        task_states(b, maps, enclosed || maps.empty(), out);
     for (std::string_view field : {"ItemProcessor", "Iterator"})
       if (const Value* p = member(&s.value, field)) {
         if (str(member(member(p, "ProcessorConfig"), "Mode")) != "DISTRIBUTED") {
-          task_states(*p, maps, out);
+          task_states(*p, maps, enclosed || maps.empty(), out);
           continue;
         }
         std::vector<const Member*> inner = maps;
         inner.push_back(&s);
-        task_states(*p, inner, out);
+        task_states(*p, inner, enclosed, out);
       }
   }
 }
@@ -175,7 +178,8 @@ class Reader {
 
   bool read() {
     std::vector<TaskState> tasks;
-    if (const Value* definition = member(&doc_, "definition")) task_states(*definition, {}, tasks);
+    if (const Value* definition = member(&doc_, "definition"))
+      task_states(*definition, {}, false, tasks);
     std::vector<const TaskState*> children;  // Task states in distributed Maps' children
     for (const TaskState& t : tasks) {
       if (t.field.empty() && (t.limits.timeout || t.limits.heartbeat))
@@ -183,14 +187,14 @@ class Reader {
       if (!t.field.empty())
         return why("state \"" + std::string(t.name) + "\" uses a Map " + std::string(t.field) +
                    ", whose S3 calls are no Task a mock config answers");
+      const bool activity = t.resource().find(":activity:") != std::string_view::npos ||
+                            t.resource().find("create_activity") != std::string_view::npos;
       if (!t.maps.empty()) {
-        if (!child_task_readable(t)) return false;
+        if (!child_task_readable(t, activity)) return false;
         children.push_back(&t);
         continue;
       }
-      if (t.resource().find(":activity:") != std::string_view::npos ||
-          t.resource().find("create_activity") != std::string_view::npos)
-        activities_.emplace_back(t.name);
+      if (activity) activities_.emplace_back(t.name);
     }
     const Value* history = member(&doc_, "history");
     if (history == nullptr || !history->is_array() || history->size() == 0) {
@@ -301,17 +305,22 @@ class Reader {
   // records the Task's results, in item order, at the Map's ResultPath. A Map that discards
   // them (ResultPath null) records only that every call succeeded; those calls are answered
   // with null, which nothing reads.
-  bool child_task_readable(const TaskState& t) {
+  bool child_task_readable(const TaskState& t, bool activity) {
     const std::string unrecorded = "state \"" + std::string(t.name) +
                                    "\" runs in a distributed Map's child executions, whose "
                                    "events the history does not hold";
+    if (activity) return why(unrecorded + ", and it is an activity, which its workers answer");
     const Value& task = *t.def;
+    // Directly in the innermost Map's item processor: not in a Parallel or inline Map there.
+    const Value& map = t.maps.back()->value;
+    const Value* processor = member(&map, "ItemProcessor");
+    if (processor == nullptr) processor = member(&map, "Iterator");
     const Value* end = member(&task, "End");
     if (member(&task, "Retry") || member(&task, "Catch"))
       return why(unrecorded + ", and its Retry or Catch could hide a failed call");
-    if (t.machine->size() != 1 || end == nullptr || !end->is_bool() || !end->as_bool() ||
-        member(&task, "ResultSelector") || !keeps_all(task, "ResultPath") ||
-        !keeps_all(task, "OutputPath"))
+    if (t.machine != member(processor, "States") || t.machine->size() != 1 || end == nullptr ||
+        !end->is_bool() || !end->as_bool() || member(&task, "ResultSelector") ||
+        !keeps_all(task, "ResultPath") || !keeps_all(task, "OutputPath"))
       return why(unrecorded + ", and its result is not all of the child's output");
     for (const Member* m : t.maps)
       for (std::string_view field :
@@ -320,9 +329,12 @@ class Reader {
         if (member(&m->value, field) != nullptr)
           return why(unrecorded + ", and Map \"" + std::string(m->key) + "\" has a " +
                      std::string(field) + ", which could hide a failed call");
-    const Value& map = t.maps.back()->value;
     const Value* result_path = member(&map, "ResultPath");
     if (result_path != nullptr && result_path->is_null()) return true;
+    if (t.maps_enclosed)
+      return why(unrecorded + ", and Map \"" + std::string(t.maps.front()->key) +
+                 "\" runs in a Parallel branch or an inline Map, whose recorded order need not "
+                 "be the order of the calls");
     if (t.maps.size() > 1 || member(&map, "ResultSelector") || !keeps_all(map, "OutputPath") ||
         (result_path != nullptr && !result_path->is_string()))
       return why(unrecorded + ", and Map \"" + std::string(t.maps.back()->key) +

@@ -385,6 +385,32 @@ TEST_F(HistoryMocksTest, DistributedChildrenThatCannotBeAnswered) {
   EXPECT_EQ(why(R"("ResultPath": "$.other",)", R"("End": true)", exited),
             "Map \"M\" ran state \"T\" in its child executions, and its recorded output holds "
             "no results at $.other");
+
+  // The Task in a Parallel of the child: its result is not the child's output.
+  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "T", "States": {
+          "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}]}}}}}},
+      "history": []})")
+                .why_not,
+            unrecorded + ", and its result is not all of the child's output");
+  // An activity: answered by its workers, never by a mock.
+  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:1:activity:a", "End": true}}}}}},
+      "history": []})")
+                .why_not,
+            unrecorded + ", and it is an activity, which its workers answer");
+  // The Map in a Parallel branch: AWS orders its exits by completion, not by call.
+  EXPECT_EQ(mocks(R"({"definition": {"StartAt": "P", "States": {"P": {"Type": "Parallel",
+      "End": true, "Branches": [{"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}}}}]}}},
+      "history": []})")
+                .why_not,
+            std::string(unrecorded) +
+                ", and Map \"M\" runs in a Parallel branch or an inline "
+                "Map, whose recorded order need not be the order of the calls");
 }
 
 }  // namespace
