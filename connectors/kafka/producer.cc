@@ -20,6 +20,17 @@ void* tag(runtime::OffsetTracker::Slot* slot, bool dead_letter) {
   return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(slot) | (dead_letter ? 1 : 0));
 }
 
+// How much of a cause a dead letter keeps when even without its payload it is too large.
+constexpr size_t kCutCause = 1024;
+
+// The longest prefix of `s` of at most `n` bytes that ends on a UTF-8 character boundary.
+std::string_view utf8_prefix(std::string_view s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+    --n;
+  return s.substr(0, n);
+}
+
 // Large batches: the broker round trip is amortized over many records. The properties given
 // override these.
 constexpr std::pair<const char*, const char*> kDefaults[] = {
@@ -219,14 +230,16 @@ void KafkaSink::write_dead_letter(const runtime::Result& r, const Route& route,
     return;
   }
   // A dead letter over the producer's message.max.bytes (an input near that size, plus the
-  // headers) goes without its payload, which stays readable at its source offset: failing
+  // headers) goes without its payload, which stays readable at its source offset; if it is
+  // still too large, also without the input's headers and with its cause cut short. Failing
   // instead would stop the engine on the same input after every restart.
-  bool omit_payload = false;
+  enum class Cut { kNothing, kPayload, kMore } cut = Cut::kNothing;
   for (;;) {
     // The input's own headers first, then ours: the dead letter is the input plus why.
     rd_kafka_headers_t* in_headers = nullptr;
     rd_kafka_headers_t* headers =
-        rd_kafka_message_headers(input, &in_headers) == RD_KAFKA_RESP_ERR_NO_ERROR
+        cut != Cut::kMore &&
+                rd_kafka_message_headers(input, &in_headers) == RD_KAFKA_RESP_ERR_NO_ERROR
             ? rd_kafka_headers_copy(in_headers)
             : rd_kafka_headers_new(8);
     auto add = [&](const char* name, std::string_view value) {
@@ -237,20 +250,26 @@ void KafkaSink::write_dead_letter(const runtime::Result& r, const Route& route,
     add("stepstream.status", vm::name(r.status));
     add("stepstream.state-machine", route.state_machine);
     add("stepstream.error", error);
-    add("stepstream.cause", cause);
+    add("stepstream.cause", cut == Cut::kMore ? utf8_prefix(cause, kCutCause) : cause);
     if (!r.failed_state.empty()) add("stepstream.failed-state", r.failed_state);
     add("stepstream.source-topic", e.topic);
     add("stepstream.source-partition",
         std::string_view(number, std::to_chars(number, number + 24, e.partition).ptr - number));
     add("stepstream.source-offset",
         std::string_view(number, std::to_chars(number, number + 24, e.offset).ptr - number));
-    if (omit_payload)
+    if (cut != Cut::kNothing)
       add("stepstream.payload-omitted",
-          "the dead letter with its payload is over the producer's message.max.bytes");
+          cut == Cut::kPayload ? "the dead letter with its payload is over the producer's "
+                                 "message.max.bytes"
+                               : "the dead letter with its payload is over the producer's "
+                                 "message.max.bytes, and so it is with the input's headers and "
+                                 "the whole cause: they are left out, the cause cut short");
     Record record;
     record.topic = route.dead_letters;
-    if (!omit_payload)
-      record.value = std::string_view(static_cast<const char*>(input->payload), input->len);
+    // An empty value rather than none: a null value is a tombstone to a compacted topic.
+    record.value = cut == Cut::kNothing
+                       ? std::string_view(static_cast<const char*>(input->payload), input->len)
+                       : std::string_view("");
     record.key = std::string_view(static_cast<const char*>(input->key), input->key_len);
     record.opaque = tag(e.slot, true);
     record.header_list = headers;
@@ -262,8 +281,8 @@ void KafkaSink::write_dead_letter(const runtime::Result& r, const Route& route,
       rd_kafka_poll(producer_.handle(), 1);
       continue;
     }
-    if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && !omit_payload) {
-      omit_payload = true;
+    if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && cut != Cut::kMore) {
+      cut = cut == Cut::kNothing ? Cut::kPayload : Cut::kMore;
       continue;
     }
     // Nowhere left to put the event: it stays uncommitted and the engine stops.

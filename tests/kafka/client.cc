@@ -82,6 +82,7 @@ void TopicReader::poll(std::chrono::milliseconds wait) {
       Record r;
       r.key.assign(static_cast<const char*>(m->key), m->key_len);
       r.value.assign(static_cast<const char*>(m->payload), m->len);
+      r.null_value = m->payload == nullptr;
       r.partition = m->partition;
       r.offset = m->offset;
       rd_kafka_headers_t* h = nullptr;

@@ -18,6 +18,7 @@ struct Record {
   std::map<std::string, std::string> headers;
   int32_t partition = -1;
   int64_t offset = -1;
+  bool null_value = false;  // read: the record has no value (a tombstone), not an empty one
 };
 
 // Produces `records` (key, value, partition; -1 lets the key choose) to `topic` and waits for

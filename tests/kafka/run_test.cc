@@ -203,6 +203,7 @@ TEST(Run, ADeadLetterOverTheProducersLimitGoesWithoutItsPayload) {
   EXPECT_EQ(d.headers.at("stepstream.error"), "States.DataLimitExceeded");
   EXPECT_EQ(d.headers.count("stepstream.payload-omitted"), 1u);
   EXPECT_EQ(d.value, "");
+  EXPECT_FALSE(d.null_value) << "an empty value, not a tombstone";
   EXPECT_EQ(d.key, "big");
 
   engine->signal(SIGTERM);
