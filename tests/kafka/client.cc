@@ -1,6 +1,8 @@
 // The test client, straight librdkafka calls.
 #include "tests/kafka/client.h"
 
+#include <vector>
+
 #include <librdkafka/rdkafka.h>
 
 #include "connectors/kafka/produce.h"
@@ -43,6 +45,11 @@ bool produce(const std::string& brokers, const std::string& topic, std::vector<R
     record.value = r.value;
     record.key = r.key;
     record.opaque = &r;
+    std::vector<stepstream::kafka::Header> headers;
+    for (const auto& [name, value] : r.headers)
+      headers.push_back({name, value});
+    record.headers = headers.data();
+    record.header_count = headers.size();
     rd_kafka_resp_err_t e;
     while ((e = stepstream::kafka::produce(rk, record)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
       rd_kafka_poll(rk, 10);

@@ -21,8 +21,8 @@ struct Record {
   bool null_value = false;  // read: the record has no value (a tombstone), not an empty one
 };
 
-// Produces `records` (key, value, partition; -1 lets the key choose) to `topic` and waits for
-// their acknowledgements; fills in each record's partition and offset. False on any failure.
+// Produces `records` (key, value, headers, partition; -1 lets the key choose) to `topic` and waits
+// for their acknowledgements; fills in each record's partition and offset. False on any failure.
 bool produce(const std::string& brokers, const std::string& topic, std::vector<Record>& records);
 
 // Reads `topic` (`partitions` partitions) from the beginning, without a group.
