@@ -21,9 +21,14 @@ namespace {
 constexpr size_t kBatch = 1024;
 // How long every worker may stay full before all partitions pause (ms).
 constexpr int64_t kStallBeforePause = 1000;
+// Back-pressure is lopsided when the consumer waits (too many records held) while a worker has
+// room: what is held waits for other workers, or for partitions whose trackers are full (an
+// execution parked at their front). Lopsided for half of this window (ms), the partitions
+// holding records are paused, so that the others flow.
+constexpr int64_t kLopsidedWindow = 1000;
 // A paused partition resumes when its worker has drained to half, or when it has room and the
 // partition has waited this long (ms): other partitions may keep that worker above half.
-constexpr int64_t kResumeAfter = 1000;
+constexpr int64_t kResumeAfter = 5000;
 // Offsets in flight per partition; more is back-pressure (8 bytes each).
 constexpr size_t kTrackerCapacity = 16384;
 
@@ -100,11 +105,10 @@ struct Runner::Impl {
   size_t held_total = 0;
   bool stalled = false;  // every worker full: consuming nothing
   Clock::time_point stalled_since;
-  // Per worker: its finished-events count when last seen, and when it was last seen to finish
-  // one or to have room. A worker full and finishing nothing for kStallBeforePause is stuck
-  // (its executions parked in Waits, say).
-  std::vector<uint64_t> progress_seen;
-  std::vector<Clock::time_point> progress_at;
+  // The current kLopsidedWindow: since when, and for how long of it back-pressure was lopsided.
+  Clock::time_point window_start = Clock::now();
+  Clock::time_point last_pass = window_start;
+  Clock::duration lopsided_for{0};
   std::vector<std::vector<runtime::Event>> staged;  // per worker: dispatched, not yet pushed
   bool closing = false;
   bool commit_failed = false;
@@ -174,8 +178,6 @@ struct Runner::Impl {
           [p = producer.get()] { return p->outputs_acked() + p->dead_letters_acked(); });
     }
     staged.resize(workers.size());
-    progress_seen.resize(workers.size());
-    progress_at.resize(workers.size(), Clock::now());
     rd_kafka_topic_partition_list_t* topics =
         rd_kafka_topic_partition_list_new(static_cast<int>(topic_pipeline.size()));
     for (const auto& [t, p] : topic_pipeline)
@@ -327,38 +329,31 @@ struct Runner::Impl {
       pause(*p);
   }
 
-  void watch_progress(Clock::time_point now) {
-    for (size_t w = 0; w < workers.size(); ++w) {
-      uint64_t events = workers[w]->counters().events.load(std::memory_order_relaxed);
-      if (events != progress_seen[w] || !workers[w]->full()) {
-        progress_seen[w] = events;
-        progress_at[w] = now;
-      }
-    }
+  // Records held by partitions that are not paused: the ones more records can still join.
+  size_t active_held() const {
+    size_t n = 0;
+    for (const Partition* p : blocked)
+      n += p->paused ? 0 : p->held.size();
+    return n;
   }
 
-  bool stuck(size_t w, Clock::time_point now) const {
-    return now - progress_at[w] >= std::chrono::milliseconds(kStallBeforePause);
+  bool any_worker_has_room() const {
+    for (const auto& w : workers)
+      if (!w->full()) return true;
+    return false;
   }
 
-  // Too many records held. While every worker is busy, the consumer waits for them (false). A
-  // stuck worker beside one with room gets its partitions paused instead, so that the others'
-  // keep flowing (true).
-  bool pause_stuck_workers() {
-    if (options.route_by_key) return false;  // any partition may feed any worker
+  // Called once a pass: whether the consumer waits now while some worker has room.
+  void watch_lopsided(bool lopsided) {
     const Clock::time_point now = Clock::now();
-    bool any_stuck = false, room = false;
-    for (size_t w = 0; w < workers.size(); ++w) {
-      if (stuck(w, now)) {
-        any_stuck = true;
-      } else if (!workers[w]->full()) {
-        room = true;
-      }
-    }
-    if (!any_stuck || !room) return false;
-    for (auto& p : owned)
-      if (stuck(p->worker, now)) pause(*p);
-    return true;
+    if (lopsided) lopsided_for += now - last_pass;
+    last_pass = now;
+    if (now - window_start < std::chrono::milliseconds(kLopsidedWindow)) return;
+    if (2 * lopsided_for >= now - window_start)
+      for (Partition* p : blocked)
+        if (!p->held.empty()) pause(*p);
+    lopsided_for = Clock::duration(0);
+    window_start = now;
   }
 
   void set_paused(const Partition& p, bool pause) {
@@ -387,7 +382,8 @@ struct Runner::Impl {
       if (p.paused) {
         // Hysteresis: resuming costs a fetch (librdkafka dropped what it had prefetched).
         const runtime::Worker& w = *workers[p.worker];
-        if (w.full() ||
+        p.tracker.advance();
+        if (w.full() || p.tracker.full() ||
             (w.in_flight() > options.max_in_flight / 2 && ms_since(p.paused_at) < kResumeAfter)) {
           ++i;
           continue;
@@ -652,12 +648,13 @@ struct Runner::Impl {
     // Delivery reports are served by the workers (KafkaSink::poll), not here.
     while (!stop.load(std::memory_order_acquire) && !producer->failed()) {
       if (!blocked.empty()) retry_blocked();
-      watch_progress(Clock::now());
-      if (held_total >= options.max_in_flight && !pause_stuck_workers()) {
-        // Every worker is full (or, routing by key, any may be): consume nothing until they
-        // drain. librdkafka's queue fills meanwhile and its fetcher stops at
-        // queued.min.messages, which costs nothing to undo (unlike a pause, which drops what
-        // was prefetched).
+      const bool wait =
+          held_total >= options.max_in_flight && active_held() >= options.max_in_flight;
+      watch_lopsided(wait && any_worker_has_room());
+      if (wait) {
+        // Too many records held: consume nothing until the workers take them. librdkafka's
+        // queue fills meanwhile and its fetcher stops at queued.min.messages, which costs
+        // nothing to undo (unlike a pause, which drops what was prefetched).
         flush_staged();
         if (!stalled) {
           stalled = true;
