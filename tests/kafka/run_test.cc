@@ -101,6 +101,33 @@ bool wait_for_all(const std::vector<Record>& inputs, Accounting& acc, TopicReade
       timeout);
 }
 
+// SIGTERM: drain, commit, leave, exit 0, with every input's offset committed.
+void stops_with_every_offset_committed(const Cluster& s, Process& engine,
+                                       const std::vector<Record>& inputs) {
+  engine.signal(SIGTERM);
+  EXPECT_EQ(engine.wait(seconds(30)), 0) << engine.err();
+  std::vector<int64_t> end(kPartitions, 0);
+  for (const Record& r : inputs)
+    end[static_cast<size_t>(r.partition)] =
+        std::max(end[static_cast<size_t>(r.partition)], r.offset + 1);
+  EXPECT_EQ(committed(s.brokers(), "engines", "in", kPartitions), end);
+}
+
+// `n` events of `type` keyed "<key>-<i>", each on the partition `partition(i)` picks.
+template <typename PartitionOf>
+std::vector<Record> events_on(int n, const std::string& key, const char* type,
+                              PartitionOf partition) {
+  std::vector<Record> v;
+  for (int i = 0; i < n; ++i) {
+    Record r;
+    r.key = key + "-" + std::to_string(i);
+    r.value = event(i, type);
+    r.partition = partition(i);
+    v.push_back(std::move(r));
+  }
+  return v;
+}
+
 TEST(Run, EveryEventIsAnOutputOrADeadLetter) {
   Cluster s;
   std::vector<Record> inputs = events(1000);
@@ -166,14 +193,7 @@ TEST(Run, EveryEventIsAnOutputOrADeadLetter) {
     }
   }
 
-  // SIGTERM: drain, commit, leave. Every input's offset is committed.
-  engine->signal(SIGTERM);
-  EXPECT_EQ(engine->wait(seconds(30)), 0) << engine->err();
-  std::vector<int64_t> end(kPartitions, 0);
-  for (const Record& r : inputs)
-    end[static_cast<size_t>(r.partition)] =
-        std::max(end[static_cast<size_t>(r.partition)], r.offset + 1);
-  EXPECT_EQ(committed(s.brokers(), "engines", "in", kPartitions), end);
+  stops_with_every_offset_committed(s, *engine, inputs);
 }
 
 // A dead letter is the input plus headers: for an input near the producer's message.max.bytes
@@ -219,41 +239,21 @@ TEST(Run, ADeadLetterOverTheProducersLimitGoesWithoutItsPayload) {
     }
   }
 
-  engine->signal(SIGTERM);
-  EXPECT_EQ(engine->wait(seconds(30)), 0) << engine->err();
-  std::vector<int64_t> end(kPartitions, 0);
-  for (const Record& r : inputs)
-    end[static_cast<size_t>(r.partition)] =
-        std::max(end[static_cast<size_t>(r.partition)], r.offset + 1);
-  EXPECT_EQ(committed(s.brokers(), "engines", "in", kPartitions), end);
+  stops_with_every_offset_committed(s, *engine, inputs);
 }
 
-// Back-pressure pauses only what feeds a full worker: with one worker full of executions parked
-// in a Wait, the other worker's partitions keep flowing.
+// With one worker full of executions parked in a Wait, the other worker's partitions keep
+// flowing: back-pressure pauses the partitions whose records wait for the full one.
 TEST(Run, AWorkerFullOfParkedExecutionsDoesNotHoldUpTheOther) {
   Cluster s;
   // Partition p goes to worker (hash(topic) + p) % 2: 0 and 2 share one, 1 and 3 the other.
-  std::vector<Record> parked;
-  for (int i = 0; i < 200; ++i) {
-    Record r;
-    r.key = "park-" + std::to_string(i);
-    r.value = event(i, "park");
-    r.partition = i % 2 == 0 ? 0 : 2;
-    parked.push_back(std::move(r));
-  }
+  std::vector<Record> parked = events_on(200, "park", "park", [](int i) { return i % 2 * 2; });
   ASSERT_TRUE(produce(s.brokers(), "in", parked));
   auto engine = start_engine(s, "engine", {"--max-in-flight", "40"});
   // Time for the engine to fill that worker and hold the rest of its records.
   std::this_thread::sleep_for(seconds(3));
 
-  std::vector<Record> flowing;
-  for (int i = 0; i < 400; ++i) {
-    Record r;
-    r.key = "dev-" + std::to_string(i);
-    r.value = event(i);
-    r.partition = i % 2 == 0 ? 1 : 3;
-    flowing.push_back(std::move(r));
-  }
+  std::vector<Record> flowing = events_on(400, "dev", "ok", [](int i) { return 1 + i % 2 * 2; });
   ASSERT_TRUE(produce(s.brokers(), "in", flowing));
   TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
   Accounting acc;
@@ -268,14 +268,9 @@ TEST(Run, AWorkerFullOfParkedExecutionsDoesNotHoldUpTheOther) {
 // flowing.
 TEST(Run, APartitionBlockedBehindAParkedExecutionDoesNotHoldUpTheOthers) {
   Cluster s;
-  std::vector<Record> blocked;
-  for (int i = 0; i < 17000; ++i) {
-    Record r;
-    r.key = "blocked";
-    r.value = event(i, i == 0 ? "park" : "ok");
-    r.partition = 0;
+  std::vector<Record> blocked = events_on(1, "blocked", "park", [](int) { return 0; });
+  for (Record& r : events_on(16999, "blocked", "ok", [](int) { return 0; }))
     blocked.push_back(std::move(r));
-  }
   ASSERT_TRUE(produce(s.brokers(), "in", blocked));
   auto engine = start_engine(s, "engine", {"--max-in-flight", "40"});
   // Blocked: every record the tracker took but the parked first one has its output, and the
@@ -291,14 +286,7 @@ TEST(Run, APartitionBlockedBehindAParkedExecutionDoesNotHoldUpTheOthers) {
       << engine->err();
   std::this_thread::sleep_for(seconds(2));
 
-  std::vector<Record> flowing;
-  for (int i = 0; i < 6000; ++i) {
-    Record r;
-    r.key = "dev-" + std::to_string(i);
-    r.value = event(i);
-    r.partition = 1 + i % 3;
-    flowing.push_back(std::move(r));
-  }
+  std::vector<Record> flowing = events_on(6000, "dev", "ok", [](int i) { return 1 + i % 3; });
   ASSERT_TRUE(produce(s.brokers(), "in", flowing));
   Accounting acc;
   EXPECT_TRUE(wait_for_all(flowing, acc, out, dlq, seconds(30)))
