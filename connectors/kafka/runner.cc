@@ -300,9 +300,10 @@ struct Runner::Impl {
     }
   }
 
-  // A record whose worker is full waits here, behind its partition's earlier ones. Once too many
-  // are held the consumer stops taking more (run()): a partition is not paused for being behind,
-  // because a pause drops what librdkafka prefetched for it, to be fetched again on resume.
+  // A record whose worker (or offset tracker) is full waits here, behind its partition's earlier
+  // ones. Once too many are held the consumer stops taking more (run()). A partition is not
+  // paused for being behind, because a pause drops what librdkafka prefetched for it, to be
+  // fetched again on resume: only when back-pressure is lopsided (watch_lopsided).
   void hold(Partition& p, rd_kafka_message_t* m) {
     list_blocked(p);
     p.held.push_back(m);
@@ -380,11 +381,13 @@ struct Runner::Impl {
         continue;
       }
       if (p.paused) {
-        // Hysteresis: resuming costs a fetch (librdkafka dropped what it had prefetched).
+        // Hysteresis: resuming costs a fetch (librdkafka dropped what it had prefetched). By
+        // key, a partition's records go to every worker: any with room will do.
         const runtime::Worker& w = *workers[p.worker];
+        const bool room = options.route_by_key ? any_worker_has_room() : !w.full();
+        const bool drained = options.route_by_key || w.in_flight() <= options.max_in_flight / 2;
         p.tracker.advance();
-        if (w.full() || p.tracker.full() ||
-            (w.in_flight() > options.max_in_flight / 2 && ms_since(p.paused_at) < kResumeAfter)) {
+        if (!room || p.tracker.full() || (!drained && ms_since(p.paused_at) < kResumeAfter)) {
           ++i;
           continue;
         }
