@@ -354,12 +354,11 @@ class Reader {
       entered += type == "MapStateEntered";
       exited += type == "MapStateExited";
     }
-    if (entered != exited) {
+    if (entered != exited)
       return why("state \"" + std::string(t.name) +
-                 "\" runs in a distributed Map's child executions, " + "and Map \"" +
+                 "\" runs in a distributed Map's child executions, and Map \"" +
                  std::string(outermost) + "\" was entered " + std::to_string(entered) +
                  " times but succeeded " + std::to_string(exited) + " times");
-    }
     StateAnswers& s = state(t.name);
     const Value& map = t.maps.back()->value;
     const Value* result_path = member(&map, "ResultPath");
