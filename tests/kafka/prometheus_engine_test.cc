@@ -52,7 +52,7 @@ TEST(PrometheusEngine, ScrapesARunningEngineAndAnswersForItsSeries) {
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(value(failed[0]), "5");
   auto states = query(prometheus.port(), "stepstream_state_transitions_total", arena);
-  EXPECT_EQ(states.size(), 3u) << "one series per state: Check, Echo, Broken";
+  EXPECT_EQ(states.size(), 4u) << "one series per state: Check, Park, Echo, Broken";
   // Lag is known once a partition has a committed offset: one series per assigned partition.
   std::vector<stepstream::json::Value> lag;
   EXPECT_TRUE(eventually(
