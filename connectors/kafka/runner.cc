@@ -47,6 +47,9 @@ struct Partition {
   std::chrono::steady_clock::time_point paused_at;
   bool listed = false;  // in Impl::blocked
   int64_t committed = -1;
+  // The group's committed offset when the partition was assigned (-1: none): where fetching
+  // starts, which the status line's lag counts from until a record of it arrives.
+  int64_t start = -1;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -516,6 +519,7 @@ struct Runner::Impl {
         std::fprintf(stderr, "stepstream run: assign failed: %s\n", rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
       }
+      self->learn_starts(parts);
       return;
     }
     if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
@@ -551,16 +555,30 @@ struct Runner::Impl {
     assigned.store(owned.size(), std::memory_order_relaxed);
   }
 
+  Partition* owned_partition(const char* topic, int32_t id) {
+    auto it = by_topic.find(topic);
+    if (it == by_topic.end() || id < 0 || static_cast<size_t>(id) >= it->second.size())
+      return nullptr;
+    return it->second[static_cast<size_t>(id)];
+  }
+
+  // Reads where the group left the partitions just assigned (a round trip to the coordinator).
+  void learn_starts(const rd_kafka_topic_partition_list_t* parts) {
+    rd_kafka_topic_partition_list_t* c = rd_kafka_topic_partition_list_copy(parts);
+    if (rd_kafka_committed(rk, c, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+      for (int i = 0; i < c->cnt; ++i)
+        if (Partition* p = owned_partition(c->elems[i].topic, c->elems[i].partition))
+          p->start = c->elems[i].offset;
+    rd_kafka_topic_partition_list_destroy(c);
+  }
+
   // Lets go of `parts`: drop held records, finish what is in flight (unless the partitions are
   // already lost, or the consumer is closing after its own drain), commit, forget.
   void revoke(const rd_kafka_topic_partition_list_t* parts, bool lost) {
     std::vector<Partition*> ps;
-    for (int i = 0; i < parts->cnt; ++i) {
-      auto it = by_topic.find(parts->elems[i].topic);
-      if (it == by_topic.end()) continue;
-      auto idx = static_cast<size_t>(parts->elems[i].partition);
-      if (idx < it->second.size() && it->second[idx] != nullptr) ps.push_back(it->second[idx]);
-    }
+    for (int i = 0; i < parts->cnt; ++i)
+      if (Partition* p = owned_partition(parts->elems[i].topic, parts->elems[i].partition))
+        ps.push_back(p);
     let_go(ps, lost);
   }
 
@@ -619,7 +637,8 @@ struct Runner::Impl {
       s.dead_letters += sink->dropped();
     s.partitions = owned.size();
     // Lag: from the first unfinished offset, or where the consumer will fetch from when it has
-    // consumed nothing yet, to the end of the partition (as last seen by a fetch).
+    // consumed nothing yet (its position, else where the group left it, else the earliest
+    // offset kept), to the end of the partition (as last seen by a fetch).
     rd_kafka_topic_partition_list_t* l =
         rd_kafka_topic_partition_list_new(static_cast<int>(owned.size()));
     for (auto& p : owned)
@@ -633,7 +652,8 @@ struct Runner::Impl {
           hi < 0)
         continue;
       int64_t pos = l->elems[i].offset >= 0 ? l->elems[i].offset : fetch->elems[i].offset;
-      if (pos < 0) pos = lo;
+      if (pos < 0) pos = owned[static_cast<size_t>(i)]->start;
+      if (pos < lo) pos = lo;
       if (hi > pos) s.lag += hi - pos;
     }
     rd_kafka_topic_partition_list_destroy(fetch);

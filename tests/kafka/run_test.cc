@@ -294,6 +294,39 @@ TEST(Run, APartitionBlockedBehindAParkedExecutionDoesNotHoldUpTheOthers) {
       << engine->err();
 }
 
+// An engine that resumes where its group committed, with nothing new to read, reports no lag on
+// its status line: the lag counts from where the group left each partition, not from the
+// earliest offset kept.
+TEST(Run, AGroupResumingWhereItCommittedReportsNoLag) {
+  Cluster s;
+  std::vector<Record> inputs = events(200);
+  ASSERT_TRUE(produce(s.brokers(), "in", inputs));
+  {
+    auto engine = start_engine(s, "first");
+    TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
+    Accounting acc;
+    ASSERT_TRUE(wait_for_all(inputs, acc, out, dlq, seconds(60))) << engine->err();
+    stops_with_every_offset_committed(s, *engine, inputs);
+  }
+  std::vector<std::string> argv =
+      run_argv(s.brokers(), "engines", {"-X", "heartbeat.interval.ms=500"});
+  *(std::find(argv.begin(), argv.end(), "--status-interval") + 1) = "1";
+  Process engine(argv, s.dir.file("second.out"), s.dir.file("second.err"));
+  // The status line once every partition is assigned.
+  std::string line;
+  ASSERT_TRUE(eventually(
+      [&] {
+        std::string err = engine.err();
+        size_t at = err.rfind("partitions " + std::to_string(kPartitions));
+        if (at == std::string::npos) return false;
+        line = err.substr(err.rfind('\n', at) + 1, at - err.rfind('\n', at));
+        return true;
+      },
+      seconds(60)))
+      << engine.err();
+  EXPECT_NE(line.find(" lag 0 "), std::string::npos) << line;
+}
+
 TEST(Run, KillNineMidStreamAndRestartLosesNothing) {
   Cluster s;
   std::vector<Record> inputs = events(60000);
