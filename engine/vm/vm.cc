@@ -668,11 +668,15 @@ void Vm::wait(Execution& x, const Value& v, uint32_t mode, uint32_t site) {
 
 // A non-negative integer read through a site (MaxConcurrencyPath, TimeoutSecondsPath, ...);
 // false after raising States.Runtime.
+// A path that begins with "$$" reads the context object, in these fields as in every other.
+Value Vm::site_root(Execution& x, const bytecode::Site& s, uint32_t reg) {
+  return p_.paths[s.path].is_context() ? context(x) : regs(x)[reg];
+}
+
 bool Vm::read_count(Execution& x, uint32_t site, uint32_t root_reg, std::string_view what,
                     uint32_t& out) {
   const bytecode::Site& s = p_.sites[site];
-  // A path that begins with "$$" reads the context object, in these fields as in every other.
-  const Value root = p_.paths[s.path].is_context() ? context(x) : regs(x)[root_reg];
+  const Value root = site_root(x, s, root_reg);
   Value v;
   if (json::evaluate(p_.paths[s.path], root, x.arena_, v) != json::EvalStatus::kOk) {
     raise_path_error(x, s, root);
@@ -965,7 +969,7 @@ void Vm::fork(Execution& x, bool map, uint32_t dst, const Value& input, uint32_t
     if (fk.tolerated_percentage != bytecode::kNone) pct = p_.constant(fk.tolerated_percentage);
     if (fk.tolerated_percentage_site != bytecode::kNone) {
       const bytecode::Site& s = p_.sites[fk.tolerated_percentage_site];
-      const Value root = p_.paths[s.path].is_context() ? context(x) : regs(x)[1];
+      const Value root = site_root(x, s, 1);
       if (json::evaluate(p_.paths[s.path], root, x.arena_, pct) != json::EvalStatus::kOk)
         return raise_path_error(x, s, root);
       if (!pct.is_number())

@@ -226,6 +226,8 @@ class Vm {
   void invoke(Execution& x, uint32_t dst, uint32_t task, const json::Value& input);
   void task_answered(Execution& x, uint32_t task, uint32_t dst, TaskOutcome outcome,
                      const TaskResult& result);
+  // What a site's path reads: the context object for a "$$" path, else register `reg`.
+  json::Value site_root(Execution& x, const bytecode::Site& s, uint32_t reg);
   bool read_count(Execution& x, uint32_t site, uint32_t root, std::string_view what, uint32_t& out);
   void fork(Execution& x, bool map, uint32_t dst, const json::Value& input, uint32_t fork);
   void start_child(Execution& x, uint32_t parent, uint32_t index);
