@@ -81,6 +81,15 @@ TopicReader::~TopicReader() {
   rd_kafka_destroy(rk_);
 }
 
+bool TopicReader::read_at_least(size_t n, std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (records_.size() < n) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    poll(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 void TopicReader::poll(std::chrono::milliseconds wait) {
   auto end = std::chrono::steady_clock::now() + wait;
   int timeout = static_cast<int>(wait.count());

@@ -35,6 +35,8 @@ class TopicReader {
 
   // Reads what has arrived, for up to `wait`, into records().
   void poll(std::chrono::milliseconds wait);
+  // Reads until records() holds at least `n`; false when `timeout` passes first.
+  bool read_at_least(size_t n, std::chrono::milliseconds timeout);
   const std::vector<Record>& records() const { return records_; }
 
  private:

@@ -94,12 +94,7 @@ TEST(Observe, MetricsHealthReadinessAndExecutionLogsOfARunningEngine) {
 
   // Level ERROR logs, of the failed executions only, FailStateEntered and ExecutionFailed.
   TopicReader logs(broker.bootstraps(), "logs", kPartitions);
-  ASSERT_TRUE(eventually(
-      [&] {
-        logs.poll(std::chrono::milliseconds(200));
-        return logs.records().size() >= 8;
-      },
-      seconds(30)));
+  ASSERT_TRUE(logs.read_at_least(8, seconds(30)));
   logs.poll(std::chrono::milliseconds(500));
   ASSERT_EQ(logs.records().size(), 8u);
   int entered = 0, failed = 0;

@@ -276,14 +276,8 @@ TEST(Run, APartitionBlockedBehindAParkedExecutionDoesNotHoldUpTheOthers) {
   // Blocked: every record the tracker took but the parked first one has its output, and the
   // rest are held (a second more, for the engine to settle on that).
   TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
-  ASSERT_TRUE(eventually(
-      [&] {
-        out.poll(std::chrono::milliseconds(200));
-        return out.records().size() >= 16383;
-      },
-      seconds(60)))
-      << out.records().size() << " outputs\n"
-      << engine->err();
+  ASSERT_TRUE(out.read_at_least(16383, seconds(60))) << out.records().size() << " outputs\n"
+                                                     << engine->err();
   std::this_thread::sleep_for(seconds(2));
 
   std::vector<Record> flowing = events_on(6000, "dev", "ok", [](int i) { return 1 + i % 3; });
@@ -334,13 +328,7 @@ TEST(Run, KillNineMidStreamAndRestartLosesNothing) {
   TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
   {
     auto engine = start_engine(s, "first");
-    ASSERT_TRUE(eventually(
-        [&] {
-          out.poll(std::chrono::milliseconds(20));
-          return out.records().size() >= 2000;
-        },
-        seconds(60)))
-        << engine->err();
+    ASSERT_TRUE(out.read_at_least(2000, seconds(60))) << engine->err();
     engine->signal(SIGKILL);
     EXPECT_EQ(engine->wait(seconds(10)), 128 + SIGKILL);
   }
@@ -367,13 +355,7 @@ TEST(Run, TwoEnginesInOneGroupOneKilledLosesNothing) {
   std::vector<Record> inputs = events(60000);
   ASSERT_TRUE(produce(s.brokers(), "in", inputs));
   TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
-  ASSERT_TRUE(eventually(
-      [&] {
-        out.poll(std::chrono::milliseconds(20));
-        return out.records().size() >= 2000;
-      },
-      seconds(60)))
-      << a->err() << b->err();
+  ASSERT_TRUE(out.read_at_least(2000, seconds(60))) << a->err() << b->err();
   a->signal(SIGKILL);
   EXPECT_EQ(a->wait(seconds(10)), 128 + SIGKILL);
   Accounting acc;
