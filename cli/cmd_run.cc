@@ -77,7 +77,13 @@ bool number_flag(const Args& args, const char* name, uint64_t lo, uint64_t hi,
 }
 
 void apply_flags(const Args& args, RunConfig& cfg, std::vector<std::string>& problems) {
-  if (auto v = args.get("brokers")) cfg.brokers = *v;
+  if (auto v = args.get("brokers")) {
+    cfg.brokers = *v;
+    if (v->empty())
+      problems.push_back(
+          "--brokers: empty: give HOST:PORT,... or leave it out for the embedded "
+          "broker");
+  }
   if (auto v = args.get("metrics-host")) cfg.metrics_host = *v;
   if (auto v = args.get("group")) cfg.group = *v;
   number_flag(args, "workers", 1, 1024, cfg.workers, problems);
@@ -87,12 +93,11 @@ void apply_flags(const Args& args, RunConfig& cfg, std::vector<std::string>& pro
   number_flag(args, "max-duration", 1, uint64_t{1} << 31, cfg.max_duration_seconds, problems);
   number_flag(args, "max-in-flight", 1, uint64_t{1} << 24, cfg.max_in_flight, problems);
   if (auto v = args.get("demo-rate")) {
-    char* end = nullptr;
-    double r = std::strtod(v->c_str(), &end);
-    if (v->empty() || *end != 0 || !(r >= 0)) {
-      problems.push_back("--demo-rate: must be a number of events per second, not \"" + *v + "\"");
-    } else {
+    if (auto r = parse_demo_rate(*v)) {
       cfg.demo_rate = r;
+    } else {
+      problems.push_back(
+          "--demo-rate: must be a number of events per second up to 10000000, not \"" + *v + "\"");
     }
   }
   if (auto v = args.get("route-by")) {
@@ -113,12 +118,20 @@ void apply_flags(const Args& args, RunConfig& cfg, std::vector<std::string>& pro
   }
   for (const auto& t : args.all("task"))
     cfg.tasks.push_back(t);
-  // A pipeline from flags, beside those of the config.
+  // A pipeline from flags, beside those of the config. --name and --drop-failures qualify it: with
+  // a config and no such pipeline, they would make one of nothing.
   bool any = false;
-  for (const char* f :
-       {"definition", "input-topic", "output-topic", "dlq-topic", "drop-failures", "name"})
+  for (const char* f : {"definition", "input-topic", "output-topic", "dlq-topic"})
     any = any || args.has(f);
-  if (!any) return;
+  if (!any && args.has("config")) {
+    for (const char* f : {"drop-failures", "name"})
+      if (args.has(f))
+        problems.push_back(std::string("--") + f +
+                           ": qualifies the pipeline given by flags (--definition, --input-topic, "
+                           "...); a pipeline of the config says it in its own settings");
+    return;
+  }
+  if (!any && !args.has("drop-failures") && !args.has("name")) return;
   PipelineConfig p;
   p.where = "flags";
   p.name = args.get("name").value_or("");
@@ -130,11 +143,12 @@ void apply_flags(const Args& args, RunConfig& cfg, std::vector<std::string>& pro
   cfg.pipelines.push_back(std::move(p));
 }
 
-// How a problem names a pipeline's setting: "run.yaml:7: pipelines[1].definition" or
-// "--definition".
+// How a problem names a pipeline's setting: "run.yaml:7: pipelines[1].definition" (the line of the
+// key, else of the pipeline) or "--definition".
 std::string setting(const PipelineConfig& p, const char* yaml_key, const char* flag) {
-  return p.where == "flags" || p.where == "demo" ? std::string("--") + flag
-                                                 : p.location + p.where + "." + yaml_key;
+  if (p.where == "flags" || p.where == "demo") return std::string("--") + flag;
+  auto at = p.at.find(yaml_key);
+  return (at != p.at.end() ? at->second : p.location) + p.where + "." + yaml_key;
 }
 
 std::optional<std::string> read_definition(const std::string& path) {
@@ -143,13 +157,12 @@ std::optional<std::string> read_definition(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// The execution-log flags are the default of every pipeline without a `logging:` of its own.
+// The execution-log flags are the default of every pipeline's logging settings it leaves out.
 void apply_log_flags(const Args& args, RunConfig& cfg) {
   for (auto& p : cfg.pipelines) {
-    if (!p.log_level.empty()) continue;
-    p.log_level = args.get("log-level").value_or("");
-    p.log_execution_data = args.has("log-execution-data");
-    p.log_destination = args.get("log-destination").value_or("");
+    if (p.log_level.empty()) p.log_level = args.get("log-level").value_or("");
+    if (!p.log_execution_data) p.log_execution_data = args.has("log-execution-data");
+    if (p.log_destination.empty()) p.log_destination = args.get("log-destination").value_or("");
   }
 }
 
@@ -160,25 +173,39 @@ struct Built {
   std::vector<std::string> log_destinations;  // distinct, as Pipeline::log_destination indexes
 };
 
-// A pipeline's logging settings into its Pipeline; problems to `problems`.
-void build_logging(const PipelineConfig& p, runtime::Pipeline& out, Built& built,
+// A pipeline's logging settings into its Pipeline; problems to `problems`. `inputs` and `outputs`
+// are every pipeline's input topics, and output and dead-letter topics.
+void build_logging(const PipelineConfig& p, const std::set<std::string>& inputs,
+                   const std::set<std::string>& outputs, runtime::Pipeline& out, Built& built,
                    std::vector<std::string>& problems) {
   auto level = logs::parse_level(p.log_level.empty() ? "OFF" : p.log_level);
-  if (!level) {
+  if (!level)
     problems.push_back(setting(p, "logging.level", "log-level") +
                        ": must be ALL, ERROR, FATAL or OFF, not \"" + p.log_level + "\"");
-    return;
-  }
-  out.log.level = *level;
-  out.log.include_execution_data = p.log_execution_data;
-  if (*level == logs::Level::kOff) return;
+  out.log.level = level.value_or(logs::Level::kOff);
+  out.log.include_execution_data = p.log_execution_data.value_or(false);
+  if (level == logs::Level::kOff) return;
+  const std::string where = setting(p, "logging.destination", "log-destination");
   std::string dest = p.log_destination.empty() ? "stdout" : p.log_destination;
   if (!(dest == "stdout" || (dest.starts_with("file:") && dest.size() > 5) ||
         (dest.starts_with("kafka:") && dest.size() > 6))) {
-    problems.push_back(setting(p, "logging.destination", "log-destination") +
-                       ": must be stdout, file:PATH or kafka:TOPIC, not \"" + dest + "\"");
+    problems.push_back(where + ": must be stdout, file:PATH or kafka:TOPIC, not \"" + dest + "\"");
     return;
   }
+  if (dest.starts_with("kafka:")) {
+    const std::string topic = dest.substr(6);
+    if (std::string why = kafka::topic_problem(topic); !why.empty())
+      problems.push_back(where + ": " + why);
+    if (inputs.count(topic)) {
+      problems.push_back(where + ": " + topic +
+                         " is an input topic: execution logs would run as events, without end");
+    } else if (outputs.count(topic)) {
+      problems.push_back(where + ": " + topic +
+                         " is an output or dead-letter topic: its readers would find execution "
+                         "logs among the records");
+    }
+  }
+  if (!level) return;
   auto it = std::find(built.log_destinations.begin(), built.log_destinations.end(), dest);
   out.log_destination = static_cast<uint32_t>(it - built.log_destinations.begin());
   if (it == built.log_destinations.end()) built.log_destinations.push_back(dest);
@@ -195,10 +222,19 @@ void build_pipelines(const RunConfig& cfg, bool embedded, Built& out,
   limits.payload_bytes = cfg.payload_limit.value_or(256 * 1024);
   limits.max_duration_ns =
       static_cast<int64_t>(cfg.max_duration_seconds.value_or(300)) * 1'000'000'000;
-  std::set<std::string> inputs;
-  for (const auto& p : cfg.pipelines)
+  std::set<std::string> inputs, outputs;
+  for (const auto& p : cfg.pipelines) {
     inputs.insert(p.input_topics.begin(), p.input_topics.end());
+    for (const std::string* t : {&p.output_topic, &p.dlq_topic})
+      if (!t->empty()) outputs.insert(*t);
+  }
   std::set<std::string> seen;
+  // Kafka's rules for a topic's name; `key`/`flag` name the setting.
+  auto check_topic = [&](const PipelineConfig& p, const char* key, const char* flag,
+                         const std::string& t) {
+    if (std::string why = kafka::topic_problem(t); !why.empty())
+      problems.push_back(setting(p, key, flag) + ": " + why);
+  };
   for (const auto& p : cfg.pipelines) {
     kafka::PipelineSpec spec;
     std::string source;
@@ -225,11 +261,16 @@ void build_pipelines(const RunConfig& cfg, bool embedded, Built& out,
     if (p.input_topics.empty())
       problems.push_back(setting(p, "input_topics", "input-topic") +
                          ": missing: at least one topic to consume");
+    std::set<std::string> own;
     for (const auto& t : p.input_topics) {
-      if (t.empty()) problems.push_back(setting(p, "input_topics", "input-topic") + ": empty");
-      if (!seen.insert(t).second)
+      check_topic(p, "input_topics", "input-topic", t);
+      if (!own.insert(t).second) {
+        problems.push_back(setting(p, "input_topics", "input-topic") + ": topic " + t +
+                           " is listed twice");
+      } else if (!seen.insert(t).second) {
         problems.push_back(setting(p, "input_topics", "input-topic") + ": topic " + t +
                            " feeds another pipeline already");
+      }
     }
     if (p.output_topic.empty()) {
       problems.push_back(setting(p, "output_topic", "output-topic") +
@@ -237,6 +278,8 @@ void build_pipelines(const RunConfig& cfg, bool embedded, Built& out,
     } else if (inputs.count(p.output_topic)) {
       problems.push_back(setting(p, "output_topic", "output-topic") + ": " + p.output_topic +
                          " is an input topic: outputs would run again");
+    } else {
+      check_topic(p, "output_topic", "output-topic", p.output_topic);
     }
     if (p.dlq_topic.empty() && !p.drop_failures) {
       problems.push_back(
@@ -248,6 +291,8 @@ void build_pipelines(const RunConfig& cfg, bool embedded, Built& out,
     } else if (!p.dlq_topic.empty() && inputs.count(p.dlq_topic)) {
       problems.push_back(setting(p, "dlq_topic", "dlq-topic") + ": " + p.dlq_topic +
                          " is an input topic");
+    } else if (!p.dlq_topic.empty()) {
+      check_topic(p, "dlq_topic", "dlq-topic", p.dlq_topic);
     }
     spec.pipeline.name = !p.name.empty() ? p.name
                          : p.definition.empty()
@@ -255,7 +300,7 @@ void build_pipelines(const RunConfig& cfg, bool embedded, Built& out,
                              : std::filesystem::path(p.definition).stem().stem().string();
     spec.pipeline.limits = limits;
     spec.pipeline.tasks = &out.tasks;
-    build_logging(p, spec.pipeline, out, problems);
+    build_logging(p, inputs, outputs, spec.pipeline, out, problems);
     spec.input_topics = p.input_topics;
     spec.output_topic = p.output_topic;
     spec.dlq_topic = p.dlq_topic;
@@ -307,13 +352,31 @@ class StatusLine {
 int run_run(const CommandSpec&, const Args& args) {
   RunConfig cfg;
   std::vector<std::string> problems;
+  bool config_read = false;  // and without a problem
   if (auto file = args.get("config")) {
-    auto text = read_file(*file);
-    if (!text) return kExitFailure;
-    (void)parse_run_config(
-        *text, *file, [](const char* name) { return std::getenv(name); }, cfg, problems);
+    std::ifstream in(*file, std::ios::binary);
+    if (!in) {
+      problems.push_back(*file + ": cannot read");
+    } else {
+      std::string text(std::istreambuf_iterator<char>(in), {});
+      config_read = parse_run_config(
+          text, *file, [](const char* name) { return std::getenv(name); }, cfg, problems);
+    }
   }
   apply_flags(args, cfg, problems);
+  if (config_read && cfg.pipelines.empty())
+    problems.push_back(*args.get("config") +
+                       ": no pipelines: give them under pipelines:, or one by flags");
+  double interval = 10;
+  if (auto v = args.get("status-interval")) {
+    char* end = nullptr;
+    interval = std::strtod(v->c_str(), &end);
+    if (v->empty() || *end != 0 || !(interval >= 0 && interval <= 86400))
+      problems.push_back("--status-interval: must be seconds from 0 (none) to 86400, not \"" + *v +
+                         "\"");
+  } else if (!cfg.brokers) {
+    interval = 1;
+  }
   const bool embedded = !cfg.brokers;
   bool demo = false;
   if (cfg.pipelines.empty() && embedded) {
@@ -331,7 +394,7 @@ int run_run(const CommandSpec&, const Args& args) {
   }
   apply_log_flags(args, cfg);
   for (size_t i = 0; i < cfg.kafka.size(); ++i) {
-    std::string why = kafka::check_property(cfg.kafka[i].first, cfg.kafka[i].second);
+    std::string why = kafka::check_run_property(cfg.kafka[i].first, cfg.kafka[i].second);
     if (!why.empty()) problems.push_back(cfg.kafka_where[i] + ": " + why);
   }
   Built built;
@@ -464,12 +527,6 @@ int run_run(const CommandSpec&, const Args& args) {
     std::fprintf(stderr, "stepstream run: pipeline %s: %s -> %s, dead letters -> %s\n",
                  s.pipeline.name.c_str(), s.input_topics.front().c_str(), s.output_topic.c_str(),
                  s.dlq_topic.empty() ? "(dropped)" : s.dlq_topic.c_str());
-  double interval = 10;
-  if (auto v = args.get("status-interval")) {
-    interval = std::strtod(v->c_str(), nullptr);
-  } else if (embedded) {
-    interval = 1;
-  }
   int rc;
   {
     StatusLine status(interval, feed.get());

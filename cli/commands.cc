@@ -35,7 +35,7 @@ constexpr OptionSpec kExecOptions[] = {
 };
 
 constexpr OptionSpec kRunOptions[] = {
-    {"config", 'c', "FILE", "YAML pipeline configuration"},
+    {"config", 'c', "FILE", "YAML pipeline configuration (flags override its settings)"},
     {"definition", 'd', "FILE|FILE.ssb", "the state machine to run"},
     {"brokers", 'b', "HOST:PORT,...", "Kafka bootstrap servers (default: an embedded broker)"},
     {"input-topic", 'i', "TOPIC", "topic to consume", true},

@@ -6,8 +6,17 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <set>
 
 namespace stepstream::cli {
+
+std::optional<double> parse_demo_rate(const std::string& s) {
+  char* end = nullptr;
+  double r = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != 0 || !(r >= 0 && r <= kMaxDemoRate)) return std::nullopt;
+  return r;
+}
 
 namespace {
 
@@ -19,11 +28,15 @@ class Loader {
   void load(const YAML::Node& root, RunConfig& out) {
     if (root.IsNull()) return;
     if (!root.IsMap()) return problem(root, "", "the configuration must be a map of settings");
+    std::set<std::string> seen;
     for (const auto& kv : root) {
       const std::string key = kv.first.Scalar();
       const YAML::Node& v = kv.second;
+      if (!once(seen, kv.first, key)) continue;
       if (key == "brokers") {
         set_string(v, key, out.brokers);
+        if (out.brokers && out.brokers->empty())
+          problem(v, key, "empty: give HOST:PORT,... or leave brokers out for the embedded broker");
       } else if (key == "group") {
         set_string(v, key, out.group);
       } else if (key == "workers") {
@@ -35,12 +48,11 @@ class Loader {
       } else if (key == "demo_rate") {
         std::string s;
         if (!scalar(v, key, s)) continue;
-        char* end = nullptr;
-        double r = std::strtod(s.c_str(), &end);
-        if (s.empty() || *end != 0 || !std::isfinite(r) || r < 0) {
-          problem(v, key, "must be a number of events per second, not \"" + s + "\"");
-        } else {
+        if (auto r = parse_demo_rate(s)) {
           out.demo_rate = r;
+        } else {
+          problem(v, key,
+                  "must be a number of events per second up to 10000000, not \"" + s + "\"");
         }
       } else if (key == "partitions") {
         set_number(v, key, 1, 10000, out.partitions);
@@ -77,21 +89,44 @@ class Loader {
     problems_.push_back(p + what);
   }
 
+  // Whether the key `at` is the first of its name in its map: yaml-cpp keeps both of two.
+  bool once(std::set<std::string>& seen, const YAML::Node& at, const std::string& path) {
+    if (seen.insert(at.Scalar()).second) return true;
+    problem(at, path, "given twice");
+    return false;
+  }
+
+  // A relative path, from the config file's directory.
+  std::string from_file(const std::string& path) const {
+    if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+    return (std::filesystem::path(file_).parent_path() / path).lexically_normal().string();
+  }
+
   // "FILE:LINE: ", what problems found later open with.
   std::string location(const YAML::Node& at) const {
     std::string p = file_;
-    if (at.Mark().line >= 0) p += ":" + std::to_string(at.Mark().line + 1);
-    return p + ": ";
+    if (at.Mark().line >= 0) {
+      p += ':';
+      p += std::to_string(at.Mark().line + 1);
+    }
+    p += ": ";
+    return p;
   }
 
  private:
-  // ${VAR} and ${VAR:-default}; an unset VAR without a default is a problem.
+  // ${VAR} and ${VAR:-default}; an unset VAR without a default is a problem, and $${ is ${.
   bool interpolate(const YAML::Node& at, const std::string& path, std::string& s) {
     std::string out;
     size_t i = 0;
     while (i < s.size()) {
       size_t open = s.find("${", i);
       if (open == std::string::npos) break;
+      if (open > i && s[open - 1] == '$') {  // $${: a literal ${
+        out.append(s, i, open - 1 - i);
+        out.append("${");
+        i = open + 2;
+        continue;
+      }
       size_t close = s.find('}', open);
       if (close == std::string::npos) {
         problem(at, path, "unclosed ${ in \"" + s + "\"");
@@ -104,7 +139,15 @@ class Loader {
         fallback = inner.substr(dash + 2);
         inner.resize(dash);
       }
-      const char* value = inner.empty() ? nullptr : env_(inner.c_str());
+      if (inner.empty() || inner.find_first_of("${ ") != std::string::npos ||
+          (fallback && fallback->find("${") != std::string::npos)) {
+        std::string what(1, '"');
+        what.append(s, open, close - open + 1);
+        what += "\" is not ${NAME} or ${NAME:-default} (a default is plain text)";
+        problem(at, path, what);
+        return false;
+      }
+      const char* value = env_(inner.c_str());
       if (value != nullptr && (*value != 0 || !fallback)) {
         out.append(value);
       } else if (fallback) {
@@ -154,22 +197,26 @@ class Loader {
     out = n;
   }
 
-  void set_bool(const YAML::Node& v, const std::string& path, bool& out) {
+  bool set_bool(const YAML::Node& v, const std::string& path, bool& out) {
     std::string s;
-    if (!scalar(v, path, s)) return;
+    if (!scalar(v, path, s)) return false;
     if (s == "true" || s == "yes" || s == "on") {
       out = true;
     } else if (s == "false" || s == "no" || s == "off") {
       out = false;
     } else {
       problem(v, path, "must be true or false, not \"" + s + "\"");
+      return false;
     }
+    return true;
   }
 
   void load_limits(const YAML::Node& v, RunConfig& out) {
     if (!v.IsMap()) return problem(v, "limits", "must be a map");
+    std::set<std::string> seen;
     for (const auto& kv : v) {
       const std::string key = kv.first.Scalar();
+      if (!once(seen, kv.first, "limits." + key)) continue;
       if (key == "payload_bytes") {
         set_number(kv.second, "limits.payload_bytes", 1, uint64_t{1} << 30, out.payload_limit);
       } else if (key == "max_duration_seconds") {
@@ -184,8 +231,10 @@ class Loader {
 
   void load_kafka(const YAML::Node& v, RunConfig& out) {
     if (!v.IsMap()) return problem(v, "kafka", "must be a map of librdkafka properties");
+    std::set<std::string> seen;
     for (const auto& kv : v) {
       std::string key = kv.first.Scalar();
+      if (!once(seen, kv.first, "kafka." + key)) continue;
       std::string value;
       if (!scalar(kv.second, "kafka." + key, value)) continue;
       out.kafka.emplace_back(key, value);
@@ -195,8 +244,10 @@ class Loader {
 
   void load_tasks(const YAML::Node& v, RunConfig& out) {
     if (!v.IsMap()) return problem(v, "tasks", "must be a map of resource pattern to handler");
+    std::set<std::string> seen;
     for (const auto& kv : v) {
       std::string pattern = kv.first.Scalar();
+      if (!once(seen, kv.first, "tasks." + pattern)) continue;
       std::string handler;
       if (scalar(kv.second, "tasks." + pattern, handler))
         out.tasks.push_back(pattern + "=" + handler);
@@ -207,14 +258,20 @@ class Loader {
   void load_logging(const YAML::Node& v, const std::string& path, PipelineConfig& pc) {
     if (!v.IsMap())
       return problem(v, path, "must be a map (level, include_execution_data, destination)");
+    std::set<std::string> seen;
     for (const auto& kv : v) {
       const std::string key = kv.first.Scalar();
+      if (!once(seen, kv.first, path + "." + key)) continue;
+      pc.at["logging." + key] = location(kv.first);
       if (key == "level") {
         set_string(kv.second, path + ".level", pc.log_level);
       } else if (key == "include_execution_data") {
-        set_bool(kv.second, path + ".include_execution_data", pc.log_execution_data);
+        bool b = false;
+        if (set_bool(kv.second, path + ".include_execution_data", b)) pc.log_execution_data = b;
       } else if (key == "destination") {
         set_string(kv.second, path + ".destination", pc.log_destination);
+        if (pc.log_destination.starts_with("file:"))
+          pc.log_destination = "file:" + from_file(pc.log_destination.substr(5));
       } else {
         problem(kv.first, path + "." + key,
                 "unknown setting (known: level, include_execution_data, destination)");
@@ -233,14 +290,18 @@ class Loader {
         problem(p, pc.where, "must be a map (definition, input_topics, output_topic, ...)");
         continue;
       }
+      std::set<std::string> seen;
       for (const auto& kv : p) {
         const std::string key = kv.first.Scalar();
         const std::string path = pc.where + "." + key;
         const YAML::Node& f = kv.second;
+        if (!once(seen, kv.first, path)) continue;
+        pc.at[key == "input_topic" ? "input_topics" : key] = location(kv.first);
         if (key == "name") {
           set_string(f, path, pc.name);
         } else if (key == "definition") {
           set_string(f, path, pc.definition);
+          pc.definition = from_file(pc.definition);
         } else if (key == "input_topics" || key == "input_topic") {
           if (f.IsSequence()) {
             for (size_t k = 0; k < f.size(); ++k) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,7 +16,8 @@ namespace stepstream::cli {
 struct PipelineConfig {
   std::string where;     // how problems name it: "pipelines[1]", or "flags"
   std::string location;  // where it was written, to open problems with: "run.yaml:12: ", or ""
-  std::string name;      // the state machine's name; default: the definition file's stem
+  std::map<std::string, std::string> at;  // where each of its keys was: "logging.level" -> location
+  std::string name;  // the state machine's name; default: the definition file's stem
   std::string definition;
   std::vector<std::string> input_topics;
   std::string output_topic;
@@ -23,8 +25,9 @@ struct PipelineConfig {
   bool drop_failures = false;  // no dead-letter topic, and failures may be lost: said explicitly
   // Execution logs, as AWS's LoggingConfiguration: level (ALL, ERROR, FATAL, OFF),
   // includeExecutionData, and a destination: "stdout", "file:PATH" or "kafka:TOPIC".
+  // Unset here, each takes the flag's value (--log-level, ...), else the default.
   std::string log_level;  // empty: OFF
-  bool log_execution_data = false;
+  std::optional<bool> log_execution_data;
   std::string log_destination;  // empty: stdout
 };
 
@@ -47,11 +50,17 @@ struct RunConfig {
   std::vector<PipelineConfig> pipelines;
 };
 
+// The demo feed's rate, from a flag or a setting: events per second, at most kMaxDemoRate.
+constexpr double kMaxDemoRate = 10'000'000;
+std::optional<double> parse_demo_rate(const std::string& s);
+
 // Looks up an environment variable; nullptr when it is not set.
 using EnvLookup = std::function<const char*(const char*)>;
 
-// Parses the YAML text of `file` into `out`, replacing ${VAR} and ${VAR:-default} in every value.
-// Every problem is appended to `problems` as "FILE:LINE: path: message"; false when there is any.
+// Parses the YAML text of `file` into `out`, replacing ${VAR} and ${VAR:-default} in every value
+// ($${ is a literal ${). Relative paths (definitions, file: log destinations) are taken from the
+// file's directory. Every problem is appended to `problems` as "FILE:LINE: path: message"; false
+// when there is any.
 [[nodiscard]] bool parse_run_config(std::string_view text, const std::string& file,
                                     const EnvLookup& env, RunConfig& out,
                                     std::vector<std::string>& problems);

@@ -2,6 +2,8 @@
 // cluster's sockets on a thread of its own.
 #include "connectors/kafka/broker.h"
 
+#include "connectors/kafka/producer.h"
+
 #include <librdkafka/rdkafka.h>
 // rdkafka_mock.h must come after rdkafka.h.
 #include <librdkafka/rdkafka_mock.h>
@@ -51,6 +53,10 @@ std::unique_ptr<EmbeddedBroker> EmbeddedBroker::start(int brokers, std::string& 
 
 bool EmbeddedBroker::create_topic(std::string_view topic, int partitions, std::string& error) {
   std::string name(topic);
+  if (std::string why = topic_problem(topic); !why.empty()) {
+    error = "cannot create topic " + name + ": " + why;
+    return false;
+  }
   rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(impl_->cluster, name.c_str(), partitions, 1);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
     return true;

@@ -3,6 +3,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -61,12 +62,26 @@ void set_log(rd_kafka_conf_t* conf) {
 }
 
 std::string check_property(const std::string& key, const std::string& value) {
+  for (const auto& [fixed, v] : kFixed)
+    if (key == fixed && value != v && !(key == "acks" && value == "-1"))
+      return std::string("stays ") + v + ": at-least-once needs it";
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   bool ok = rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) ==
             RD_KAFKA_CONF_OK;
   rd_kafka_conf_destroy(conf);
   return ok ? std::string() : std::string(errstr);
+}
+
+std::string topic_problem(std::string_view name) {
+  if (name.empty()) return "a topic's name cannot be empty";
+  if (name.size() > 249) return "a topic's name has at most 249 characters";
+  if (name == "." || name == "..") return "a topic cannot be named \"" + std::string(name) + "\"";
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
+      return "a topic's name has only letters, digits, '.', '_' and '-': not \"" +
+             std::string(name) + "\"";
+  return {};
 }
 
 std::unique_ptr<Producer> Producer::create(const Properties& properties, std::string& error) {

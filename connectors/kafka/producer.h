@@ -75,8 +75,13 @@ class Producer {
 // shared `kafka:` map belongs to the other kind of client.
 void set_log(rd_kafka_conf_s* conf);
 
-// Whether librdkafka accepts `key`=`value`: empty when it does, else why not.
+// Whether `key`=`value` may be given to the producer: empty when librdkafka accepts it and it
+// leaves what at-least-once needs as it is (idempotence, acks=all), else why not.
 std::string check_property(const std::string& key, const std::string& value);
+
+// Why `name` cannot name a Kafka topic (at most 249 of the letters, digits, '.', '_' and '-', and
+// not "." or ".."): empty when it can.
+std::string topic_problem(std::string_view name);
 
 // Where one pipeline's records go.
 struct Route {

@@ -86,6 +86,16 @@ constexpr std::pair<const char*, const char*> kConsumerFixed[] = {
 
 }  // namespace
 
+std::string check_run_property(const std::string& key, const std::string& value) {
+  if (key == "bootstrap.servers" || key == "metadata.broker.list")
+    return "set by --brokers (brokers: in a config)";
+  if (key == "group.id") return "set by --group (group: in a config)";
+  for (const auto& [fixed, v] : kConsumerFixed)
+    if (key == fixed && value != v)
+      return std::string("stays ") + v + ": offsets are committed once outputs are delivered";
+  return check_property(key, value);
+}
+
 struct Runner::Impl {
   RunnerOptions options;
   std::vector<runtime::Pipeline> pipelines;

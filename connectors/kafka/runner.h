@@ -57,6 +57,10 @@ struct RunnerStatus {
   size_t partitions = 0;      // assigned partitions
 };
 
+// Whether a property given for both clients (-X, or `kafka:` in a config) may be: empty when it
+// may, else why not. The runner sets the brokers, the group and how offsets are committed itself.
+std::string check_run_property(const std::string& key, const std::string& value);
+
 class Runner {
  public:
   // Checks the options, creates the clients and subscribes; nothing is consumed before run().

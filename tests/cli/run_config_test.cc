@@ -71,7 +71,8 @@ pipelines:
   EXPECT_EQ(cfg.pipelines[0].input_topics, (std::vector<std::string>{"t1", "t2"}));
   EXPECT_EQ(cfg.pipelines[0].dlq_topic, "t-dlq");
   EXPECT_EQ(cfg.pipelines[0].log_level, "ALL");
-  EXPECT_TRUE(cfg.pipelines[0].log_execution_data);
+  EXPECT_EQ(cfg.pipelines[0].log_execution_data, true);
+  EXPECT_EQ(cfg.pipelines[1].log_execution_data, std::nullopt) << "the flag's, unless said";
   EXPECT_EQ(cfg.pipelines[0].log_destination, "kafka:logs");
   EXPECT_EQ(cfg.pipelines[1].log_level, "") << "OFF unless said";
   EXPECT_EQ(cfg.metrics_port, 0u);
@@ -107,6 +108,70 @@ pipelines:
   ASSERT_EQ(problems.size(), want.size()) << ::testing::PrintToString(problems);
   for (size_t i = 0; i < want.size(); ++i)
     EXPECT_EQ(problems[i].substr(0, want[i].size()), want[i]);
+}
+
+TEST(RunConfig, AKeyGivenTwiceIsAProblem) {
+  RunConfig cfg;
+  std::vector<std::string> problems;
+  EXPECT_FALSE(parse(R"(workers: 2
+workers: 3
+pipelines:
+  - {definition: a.asl.json, output_topic: x, output_topic: y}
+pipelines: []
+)",
+                     cfg, problems));
+  std::vector<std::string> want = {
+      "run.yaml:2: workers: given twice",
+      "run.yaml:4: pipelines[0].output_topic: given twice",
+      "run.yaml:5: pipelines: given twice",
+  };
+  EXPECT_EQ(problems, want);
+  EXPECT_EQ(cfg.workers, 2u) << "the first is kept";
+}
+
+TEST(RunConfig, InterpolationSaysWhatItCannotRead) {
+  RunConfig cfg;
+  std::vector<std::string> problems;
+  ASSERT_TRUE(parse("group: $${KAFKA}-${KAFKA}\n", cfg, problems)) << problems[0];
+  EXPECT_EQ(cfg.group, "${KAFKA}-k1:9092,k2:9092") << "$${ is a literal ${";
+  EXPECT_FALSE(parse("group: a${}b\nbrokers: ${NOT_SET:-${KAFKA}}\n", cfg, problems));
+  std::vector<std::string> want = {
+      "run.yaml:1: group: \"${}\" is not ${NAME} or ${NAME:-default}",
+      "run.yaml:2: brokers: \"${NOT_SET:-${KAFKA}\" is not ${NAME} or ${NAME:-default}",
+  };
+  ASSERT_EQ(problems.size(), want.size()) << ::testing::PrintToString(problems);
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(problems[i].substr(0, want[i].size()), want[i]);
+}
+
+TEST(RunConfig, RelativePathsAreTakenFromTheConfigFilesDirectory) {
+  RunConfig cfg;
+  std::vector<std::string> problems;
+  ASSERT_TRUE(parse_run_config(R"(pipelines:
+  - definition: flows/a.asl.json
+    logging: {destination: "file:../logs/a.jsonl"}
+  - definition: /abs/b.asl.json
+)",
+                               "/etc/stepstream/run.yaml", lookup, cfg, problems))
+      << problems[0];
+  EXPECT_EQ(cfg.pipelines[0].definition, "/etc/stepstream/flows/a.asl.json");
+  EXPECT_EQ(cfg.pipelines[0].log_destination, "file:/etc/logs/a.jsonl");
+  EXPECT_EQ(cfg.pipelines[1].definition, "/abs/b.asl.json");
+}
+
+TEST(RunConfig, EmptyBrokersAndAnUnboundedDemoRateAreProblems) {
+  RunConfig cfg;
+  std::vector<std::string> problems;
+  EXPECT_FALSE(parse("brokers: ${EMPTY}\ndemo_rate: 1e30\n", cfg, problems));
+  std::vector<std::string> want = {
+      "run.yaml:1: brokers: empty: give HOST:PORT,... or leave brokers out",
+      "run.yaml:2: demo_rate: must be a number of events per second up to 10000000, not \"1e30\"",
+  };
+  ASSERT_EQ(problems.size(), want.size()) << ::testing::PrintToString(problems);
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(problems[i].substr(0, want[i].size()), want[i]);
+  EXPECT_EQ(parse_demo_rate("inf"), std::nullopt);
+  EXPECT_EQ(parse_demo_rate("2500.5"), 2500.5);
 }
 
 TEST(RunConfig, EmptyVariableTakesTheDefault) {
@@ -160,21 +225,142 @@ TEST(RunCommand, ReportsEveryProblemOfAConfigAtOnce) {
       "    logging: {level: SOME}\n"
       "  - definition: /nonexistent/x.asl.json\n"
       "    input_topics: [a]\n"
-      "    output_topic: a\n",
+      "    output_topic: a\n"
+      "  - definition: " STEPSTREAM_SOURCE_DIR
+      "/examples/hello.asl.json\n"
+      "    input_topics: [c, c, 'no spaces']\n"
+      "    output_topic: logs\n"
+      "    dlq_topic: d\n"
+      "    logging: {level: ALL, destination: 'kafka:a'}\n"
+      "  - definition: " STEPSTREAM_SOURCE_DIR
+      "/examples/hello.asl.json\n"
+      "    input_topics: [e]\n"
+      "    output_topic: f\n"
+      "    dlq_topic: g\n"
+      "    logging: {level: ALL, destination: 'kafka:logs'}\n",
       f);
   std::fclose(f);
   auto r = run("--config " + file);
   EXPECT_EQ(r.status, 1);
   for (const std::string want : {
            ":2: kafka.no.such.property: No such configuration property",
-           ":4: pipelines[0].logging.level: must be ALL, ERROR, FATAL or OFF, not \"SOME\"",
+           ":8: pipelines[0].logging.level: must be ALL, ERROR, FATAL or OFF, not \"SOME\"",
            ":9: pipelines[1].definition: cannot read /nonexistent/x.asl.json",
-           ":9: pipelines[1].input_topics: topic a feeds another pipeline already",
-           ":9: pipelines[1].output_topic: a is an input topic",
+           ":10: pipelines[1].input_topics: topic a feeds another pipeline already",
+           ":11: pipelines[1].output_topic: a is an input topic",
            ":9: pipelines[1].dlq_topic: missing",
+           ":13: pipelines[2].input_topics: topic c is listed twice",
+           ":13: pipelines[2].input_topics: a topic's name has only letters, digits, '.', '_' and "
+           "'-': not \"no spaces\"",
+           ":16: pipelines[2].logging.destination: a is an input topic: execution logs would run "
+           "as events, without end",
+           ":21: pipelines[3].logging.destination: logs is an output or dead-letter topic",
        })
     EXPECT_NE(r.out.find("stepstream run: " + file + want), std::string::npos) << want << "\n"
                                                                                << r.out;
+}
+
+TEST(RunCommand, AnUnreadableConfigIsOneProblemAmongTheOthers) {
+  auto r = run("--config /nonexistent/run.yaml --workers 0 -X no.such=1");
+  EXPECT_EQ(r.status, 1);
+  for (const std::string want : {
+           "stepstream run: /nonexistent/run.yaml: cannot read\n",
+           "stepstream run: --workers: must be a whole number from 1 to 1024",
+           "stepstream run: -X no.such: No such configuration property",
+       })
+    EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
+}
+
+// A config with one good pipeline; `extra` goes after it.
+std::string write_config(const std::string& name, const std::string& extra = "") {
+  std::string file = ::testing::TempDir() + "/" + name;
+  FILE* f = std::fopen(file.c_str(), "w");
+  std::fputs(("brokers: 127.0.0.1:1\n"
+              "pipelines:\n"
+              "  - definition: " STEPSTREAM_SOURCE_DIR "/examples/hello.asl.json\n"
+              "    input_topics: [in]\n"
+              "    output_topic: out\n" +
+              extra)
+                 .c_str(),
+             f);
+  std::fclose(f);
+  return file;
+}
+
+TEST(RunCommand, FlagsThatQualifyAFlagsPipelineMakeNoneBesideAConfig) {
+  auto r = run("--config " + write_config("qualify.yaml", "    dlq_topic: dlq\n") +
+               " --drop-failures --name x -X no.such=1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--drop-failures: qualifies the pipeline given by flags"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("--name: qualifies the pipeline given by flags"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("--definition: missing"), std::string::npos) << "no pipeline of nothing\n"
+                                                                    << r.out;
+}
+
+TEST(RunCommand, LoggingFlagsFillOnlyWhatTheConfigLeavesOut) {
+  // The level comes from the flag, the destination from the config: the destination reported is
+  // the config's.
+  auto r =
+      run("--config " +
+          write_config("logging.yaml", "    dlq_topic: dlq\n    logging: {destination: syslog}\n") +
+          " --log-level ALL --log-destination stdout");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find(":7: pipelines[0].logging.destination: must be stdout, file:PATH or "
+                       "kafka:TOPIC, not \"syslog\""),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(RunCommand, AConfigWithoutPipelinesIsAProblem) {
+  std::string file = ::testing::TempDir() + "/empty.yaml";
+  std::fclose(std::fopen(file.c_str(), "w"));
+  auto r = run("--config " + file);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "stepstream run: " + file +
+                       ": no pipelines: give them under pipelines:, or one by flags\n");
+}
+
+TEST(RunCommand, PropertiesTheEngineSetsItselfAreRefused) {
+  auto r = run("--config " + write_config("props.yaml", "    dlq_topic: dlq\n") +
+               " -X acks=0 -X enable.idempotence=false -X group.id=g -X bootstrap.servers=h:1"
+               " -X enable.auto.commit=true -X acks=all -X no.such=1");
+  EXPECT_EQ(r.status, 1);
+  for (const std::string want : {
+           "-X acks: stays all: at-least-once needs it",
+           "-X enable.idempotence: stays true: at-least-once needs it",
+           "-X group.id: set by --group",
+           "-X bootstrap.servers: set by --brokers",
+           "-X enable.auto.commit: stays false: offsets are committed once outputs are delivered",
+       })
+    EXPECT_NE(r.out.find("stepstream run: " + want), std::string::npos) << want << "\n" << r.out;
+  // acks=all is what it is anyway; the last -X keeps the command from connecting.
+  EXPECT_EQ(r.out.find("-X acks: stays all", r.out.find("-X acks: stays all") + 1),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(RunCommand, EmptyBrokersBadRatesAndIntervalsAreProblems) {
+  auto r =
+      run("--brokers '' --demo-rate inf --status-interval abc --definition x.asl.json "
+          "--input-topic in --output-topic out --dlq-topic dlq");
+  EXPECT_EQ(r.status, 1);
+  for (const std::string want : {
+           "--brokers: empty: give HOST:PORT,...",
+           "--demo-rate: must be a number of events per second up to 10000000, not \"inf\"",
+           "--status-interval: must be seconds from 0 (none) to 86400, not \"abc\"",
+       })
+    EXPECT_NE(r.out.find("stepstream run: " + want), std::string::npos) << want << "\n" << r.out;
+}
+
+TEST(BrokerCommand, RefusesATopicKafkaWouldNot) {
+  auto r = stepstream::testing_support::run_command(std::string(STEPSTREAM_BINARY) +
+                                                    " broker --topics 'ok,not ok' 2>&1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("cannot create topic not ok: a topic's name has only letters"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST(RunCommand, BadObservabilitySettingsAreProblemsThatNameTheFlag) {
@@ -209,9 +395,10 @@ TEST(RunCommand, DefinitionProblemsNameThePipelineAndPointer) {
 
 TEST(RunCommand, TheExampleConfigIsValid) {
   // A bad -X is the one problem, so that the command stops before connecting anywhere.
-  auto r = stepstream::testing_support::run_command(
-      "cd " STEPSTREAM_SOURCE_DIR " && " STEPSTREAM_BINARY
-      " run --config examples/pipelines.yaml -X no.such=1 2>&1");
+  // Run from elsewhere: its definitions are found beside it.
+  auto r = stepstream::testing_support::run_command("cd / && " STEPSTREAM_BINARY
+                                                    " run --config " STEPSTREAM_SOURCE_DIR
+                                                    "/examples/pipelines.yaml -X no.such=1 2>&1");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out, "stepstream run: -X no.such: No such configuration property: \"no.such\"\n");
 }
