@@ -1,29 +1,33 @@
 // End-to-end benchmark: Kafka -> engine -> Kafka against librdkafka's raw passthrough, in one run
 // on one embedded broker, and the engine again with its metrics on (served on a port, every
 // execution counted): what metrics cost. All run as child processes and are timed by an outside
-// watcher of their output topic, and charged the CPU time they used (the rusage of each child,
-// start and idle time included): on a shared machine rates swing with others' load, CPU per record
-// much less. Then the engine runs at half its measured maximum (lower, saying so, where it falls
-// behind there) while the watcher measures each output's latency from the moment its input was
-// produced.
+// watcher of their output topic, and charged the CPU time they used while the middle 90% of their
+// outputs arrived (start-up and the group join left out): on a shared machine rates swing with
+// others' load, CPU per record much less. Then the engine runs at half its measured maximum
+// (lower, saying so, where it falls behind there) while the watcher measures each output's
+// latency from the moment its input was due.
 //
 //   stepstream_e2e [--events N] [--partitions P] [--workers W] [--latency-seconds S]
 //                  [--warmup-seconds S] [--rounds R] [--trace 1] [--latency-rate N]
 //
 // (`stepstream_e2e --passthrough BROKERS IN OUT GROUP` is the passthrough child.)
+#include <dirent.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -189,6 +193,7 @@ struct Options {
 
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   pid_t pid = fork();
+  if (pid < 0) die(std::string("cannot start ") + argv[0] + ": " + std::strerror(errno));
   if (pid == 0) {
     std::vector<char*> args;
     for (const auto& a : argv)
@@ -202,29 +207,37 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   return pid;
 }
 
-double cpu_seconds(const rusage& ru) {
-  auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
+// Stops the child; false when it had already ended (it crashed, or could not start).
+bool stop(pid_t pid) {
+  const bool running = waitpid(pid, nullptr, WNOHANG) == 0;
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  return running;
 }
 
-// Stops the child and returns the CPU seconds (user + system) it used.
-double stop(pid_t pid) {
-  kill(pid, SIGTERM);
-  int st = 0;
-  rusage ru{};
-  wait4(pid, &st, 0, &ru);
-  return cpu_seconds(ru);
+// CPU seconds used so far by the threads of process `pid` (nanoseconds on a CPU, from schedstat).
+double process_cpu(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  double ns = 0;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (const dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      std::ifstream f(dir + "/" + e->d_name + "/schedstat");
+      double t = 0;
+      if (f >> t) ns += t;
+    }
+    closedir(d);
+  }
+  return ns / 1e9;
 }
 
 // The CPU seconds this process has used: the embedded broker's threads and the watcher. Both
 // serve the passthrough and the engine alike, on the same two cores, so the rates compare the
 // whole machine's work per record, not the children's alone.
 double own_cpu() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return cpu_seconds(ru);
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
 double median(std::vector<double> v) {
@@ -259,10 +272,12 @@ class Watcher {
     rd_kafka_destroy(rk_);
   }
 
-  // Counts records until `n` have arrived (or `timeout`), noting when each `every`-th arrived.
-  // With `executions`, also notes every record's input partition and offset (from its
+  // Counts records until `n` have arrived (or `timeout`), noting when each thousandth arrived,
+  // and the CPU that `child` (when given) and this process had used by the window's ends (see
+  // window()). With `executions`, also notes every record's input partition and offset (from its
   // stepstream.execution header) and its arrival time.
-  bool count(uint64_t n, std::chrono::seconds timeout, bool executions = false) {
+  bool count(uint64_t n, std::chrono::seconds timeout, bool executions = false, pid_t child = 0) {
+    const auto [first, last] = window(n);
     auto end = Clock::now() + timeout;
     std::vector<rd_kafka_message_t*> batch(4096);
     // Room for every arrival up front: growing by copying, tens of megabytes at a time, stalled
@@ -282,7 +297,14 @@ class Watcher {
         rd_kafka_message_t* m = batch[static_cast<size_t>(i)];
         if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
           ++seen_;
-          if (seen_ % 1000 == 0) marks_.push_back(t);
+          if (seen_ % 1000 == 0) {
+            marks_.push_back(t);
+            if (child != 0 && (marks_.size() - 1 == first || marks_.size() - 1 == last)) {
+              const int at = marks_.size() - 1 == first ? 0 : 1;
+              child_cpu_[at] = process_cpu(child);
+              own_cpu_[at] = own_cpu();
+            }
+          }
           if (executions) note(m, t);
         }
         rd_kafka_message_destroy(m);
@@ -291,11 +313,29 @@ class Watcher {
     return seen_ >= n;
   }
 
-  // Records per second between the 5% and the 95% mark: start-up and tail left out.
+  // The marks (thousandths of the records) at 5% and at 95% of `n`: what is timed and charged
+  // lies between them, start-up and tail left out.
+  static std::pair<size_t, size_t> window(uint64_t n) {
+    return {static_cast<size_t>(n / 20 / 1000), static_cast<size_t>(n * 19 / 20 / 1000)};
+  }
+  static uint64_t window_records(uint64_t n) {
+    const auto [a, b] = window(n);
+    return (b - a) * 1000;
+  }
+
+  // Records per second within the window.
   double rate(uint64_t n) const {
-    size_t a = static_cast<size_t>(n / 20 / 1000), b = static_cast<size_t>(n * 19 / 20 / 1000);
+    const auto [a, b] = window(n);
     if (b >= marks_.size() || a >= b) return 0;
-    return static_cast<double>((b - a) * 1000) / (static_cast<double>(marks_[b] - marks_[a]) / 1e9);
+    return static_cast<double>(window_records(n)) /
+           (static_cast<double>(marks_[b] - marks_[a]) / 1e9);
+  }
+
+  // CPU microseconds per record within the window: the child's, and this process's.
+  std::pair<double, double> cpu_per_record(uint64_t n) const {
+    const auto records = static_cast<double>(window_records(n));
+    return {(child_cpu_[1] - child_cpu_[0]) * 1e6 / records,
+            (own_cpu_[1] - own_cpu_[0]) * 1e6 / records};
   }
 
   struct Arrival {
@@ -319,19 +359,28 @@ class Watcher {
   uint64_t seen() const { return seen_; }
 
  private:
+  // A record whose header is missing or unreadable is noted as from partition -1: a stray.
   void note(rd_kafka_message_t* m, int64_t t) {
+    Arrival arrival{-1, -1, t};
     rd_kafka_headers_t* h = nullptr;
     const void* v = nullptr;
     size_t size = 0;
-    if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-        rd_kafka_header_get_last(h, "stepstream.execution", &v, &size) !=
-            RD_KAFKA_RESP_ERR_NO_ERROR)
-      return;
-    std::string_view name(static_cast<const char*>(v), size);  // topic/partition/offset
-    size_t b = name.rfind('/'), a = name.rfind('/', b - 1);
-    Arrival arrival{0, 0, t};
-    std::from_chars(name.data() + a + 1, name.data() + b, arrival.partition);
-    std::from_chars(name.data() + b + 1, name.data() + name.size(), arrival.offset);
+    if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(h, "stepstream.execution", &v, &size) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::string_view name(static_cast<const char*>(v), size);  // topic/partition/offset
+      size_t b = name.rfind('/');
+      size_t a = b == 0 || b == std::string_view::npos ? b : name.rfind('/', b - 1);
+      int32_t partition = -1;
+      int64_t offset = -1;
+      if (a != std::string_view::npos &&
+          std::from_chars(name.data() + a + 1, name.data() + b, partition).ptr == name.data() + b &&
+          std::from_chars(name.data() + b + 1, name.data() + name.size(), offset).ptr ==
+              name.data() + name.size()) {
+        arrival.partition = partition;
+        arrival.offset = offset;
+      }
+    }
     arrivals_.push_back(arrival);
   }
 
@@ -339,6 +388,7 @@ class Watcher {
   rd_kafka_queue_t* queue_ = nullptr;
   uint64_t seen_ = 0;
   std::vector<int64_t> marks_;
+  double child_cpu_[2] = {0, 0}, own_cpu_[2] = {0, 0};  // at the window's two ends
   std::vector<Arrival> arrivals_;
 };
 
@@ -382,6 +432,20 @@ std::string self_path() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
+// Waits until the engine started as `pid`, logging to `log`, owns `partitions` partitions, by its
+// status line: the group has settled, so that the clock starts with the engine consuming.
+void wait_for_assignment(pid_t pid, const std::string& log, int partitions) {
+  const std::string owned = "  partitions " + std::to_string(partitions) + "\n";
+  for (auto end = Clock::now() + std::chrono::seconds(60); Clock::now() < end;) {
+    if (waitpid(pid, nullptr, WNOHANG) != 0) die("the engine ended early (see " + log + ")");
+    std::ifstream f(log);
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (text.find(owned) != std::string::npos) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  die("the engine was not assigned its partitions within 60 s (see " + log + ")");
+}
+
 // One latency run at `rate` events/s on topics of its own (numbered by `attempt`): false, having
 // said so, when outputs did not all arrive.
 bool latency_run(const Options& o, kafka::EmbeddedBroker& broker, const std::string& def,
@@ -392,13 +456,14 @@ bool latency_run(const Options& o, kafka::EmbeddedBroker& broker, const std::str
   std::string error;
   for (const std::string& t : {in, out, "lat-dlq-" + n})
     if (!broker.create_topic(t, o.partitions, error)) die(error);
-  Watcher w(b, {out}, o.partitions);
+  // Dead letters carry the execution header too: an event that failed has arrived all the same.
+  Watcher w(b, {out, "lat-dlq-" + n}, o.partitions);
+  const std::string log = "/tmp/stepstream_e2e.latency-" + n + ".log";
   pid_t pid = spawn({STEPSTREAM_BINARY, "run", "--brokers", b, "--definition", def, "--input-topic",
                      in, "--output-topic", out, "--dlq-topic", "lat-dlq-" + n, "--group",
                      "lat-" + n, "--workers", std::to_string(o.workers), "--status-interval", "1"},
-                    "/tmp/stepstream_e2e.latency.log");
-  // Let the engine join its group before the clock starts.
-  std::this_thread::sleep_for(std::chrono::seconds(4));
+                    log);
+  wait_for_assignment(pid, log, o.partitions);
   auto total = static_cast<uint64_t>(rate * o.latency_seconds);
   std::vector<int64_t> sent(total);
   struct Sent {
@@ -430,13 +495,15 @@ bool latency_run(const Options& o, kafka::EmbeddedBroker& broker, const std::str
     events += demo::iot_event(i);
     ends[i] = events.size();
   }
-  // Every millisecond, what is due by then: a steady rate without spinning a core.
+  // Every millisecond, what is due by then: a steady rate without spinning a core. An event's
+  // latency counts from when it was due, not from when the feeder got to it: a feeder held up by
+  // the machine's load sends late, and that wait is part of what the load costs.
   std::thread feeder([&] {
     int64_t start = now_ns();
     for (uint64_t i = 0; i < total;) {
       auto due = static_cast<uint64_t>(static_cast<double>(now_ns() - start) * rate / 1e9);
       for (; i < std::min(due, total); ++i) {
-        sent[i] = now_ns();
+        sent[i] = start + static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
         size_t from = i == 0 ? 0 : ends[i - 1];
         produce_event(p, t, std::string_view(events).substr(from, ends[i] - from),
                       reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
@@ -445,66 +512,77 @@ bool latency_run(const Options& o, kafka::EmbeddedBroker& broker, const std::str
     }
     rd_kafka_flush(p, 30000);
   });
-  bool done = w.count(total, std::chrono::seconds(o.latency_seconds + 60), true);
+  w.count(total, std::chrono::seconds(o.latency_seconds + 60), true);
   feeder.join();
-  stop(pid);
+  const bool ran = stop(pid);
   rd_kafka_topic_destroy(t);
   rd_kafka_destroy(p);
-  if (!done) {
-    // Inputs whose output never came, and of those, how many the retention dropped unread.
-    std::vector<std::vector<bool>> arrived(static_cast<size_t>(o.partitions));
-    for (const auto& a : w.arrivals()) {
-      auto& v = arrived[static_cast<size_t>(a.partition)];
-      if (v.size() <= static_cast<size_t>(a.offset)) v.resize(static_cast<size_t>(a.offset) + 1);
-      v[static_cast<size_t>(a.offset)] = true;
-    }
-    std::vector<int64_t> lows = w.low_watermarks(in, o.partitions);
-    uint64_t missing = 0, unread = 0;
-    for (uint64_t i = 0; i < total; ++i) {
-      if (placed[i].partition < 0) {  // never acknowledged by the broker
-        ++missing;
-        continue;
-      }
-      auto part = static_cast<size_t>(placed[i].partition);
-      auto off = static_cast<size_t>(placed[i].offset);
-      if (off < arrived[part].size() && arrived[part][off]) continue;
-      ++missing;
-      if (placed[i].offset < lows[part]) ++unread;
-    }
-    std::printf("latency run at %.0f events/s: %llu of %llu outputs did not arrive%s\n", rate,
-                static_cast<unsigned long long>(missing), static_cast<unsigned long long>(total),
-                unread > 0 ? (", the mock cluster's 5 MiB per partition having dropped " +
-                              std::to_string(unread) +
-                              " of their inputs before the engine read them: it fell that far "
-                              "behind")
-                                 .c_str()
-                           : "");
-    std::fflush(stdout);
-    return false;
-  }
+  if (!ran) die("the engine ended early (see " + log + ")");
+  // Each arrival's event, by where the broker placed it: -1 for none (no such input).
   std::vector<std::vector<int64_t>> index(static_cast<size_t>(o.partitions));
   for (uint64_t i = 0; i < total; ++i) {
+    if (placed[i].partition < 0) continue;  // never acknowledged by the broker
     auto& v = index[static_cast<size_t>(placed[i].partition)];
     if (v.size() <= static_cast<size_t>(placed[i].offset))
       v.resize(static_cast<size_t>(placed[i].offset) + 1, -1);
     v[static_cast<size_t>(placed[i].offset)] = static_cast<int64_t>(i);
   }
+  auto event_of = [&](const Watcher::Arrival& a) -> int64_t {
+    if (a.partition < 0 || a.partition >= o.partitions || a.offset < 0) return -1;
+    const auto& v = index[static_cast<size_t>(a.partition)];
+    return static_cast<size_t>(a.offset) < v.size() ? v[static_cast<size_t>(a.offset)] : -1;
+  };
+  // The first arrival of each event counts; a second (a redelivery) is counted apart.
+  std::vector<int64_t> arrived_at(total, -1);
+  uint64_t duplicates = 0, strays = 0;
+  for (const auto& a : w.arrivals()) {
+    int64_t i = event_of(a);
+    if (i < 0) {
+      ++strays;
+    } else if (arrived_at[static_cast<size_t>(i)] >= 0) {
+      ++duplicates;
+    } else {
+      arrived_at[static_cast<size_t>(i)] = a.at_ns;
+    }
+  }
+  if (strays > 0) die(std::to_string(strays) + " outputs name no input of the latency run");
+  if (duplicates > 0)
+    std::printf("latency run at %.0f events/s: %llu outputs arrived twice (counted once)\n", rate,
+                static_cast<unsigned long long>(duplicates));
+  const auto missing = static_cast<uint64_t>(std::count(arrived_at.begin(), arrived_at.end(), -1));
+  if (missing > 0) {
+    // Of the inputs without an output, those the mock cluster no longer keeps (5 MiB per
+    // partition): the engine may not have read them before they went, a sign that it fell behind.
+    std::vector<int64_t> lows = w.low_watermarks(in, o.partitions);
+    uint64_t gone = 0;
+    for (uint64_t i = 0; i < total; ++i)
+      if (arrived_at[i] < 0 && placed[i].partition >= 0 &&
+          placed[i].offset < lows[static_cast<size_t>(placed[i].partition)])
+        ++gone;
+    std::printf("latency run at %.0f events/s: %llu of %llu outputs did not arrive%s\n", rate,
+                static_cast<unsigned long long>(missing), static_cast<unsigned long long>(total),
+                gone > 0 ? (", " + std::to_string(gone) +
+                            " of their inputs no longer kept by the mock cluster (5 MiB per "
+                            "partition): the engine fell behind and they went before it read "
+                            "them, or their outputs were lost (see " +
+                            log + ")")
+                               .c_str()
+                         : (" (see " + log + ")").c_str());
+    std::fflush(stdout);
+    return false;
+  }
   // The first seconds are warm-up (connections, first fetches): left out.
   std::vector<double> latency_ms;
   const int64_t measured_from = sent[0] + int64_t{o.warmup_seconds} * 1'000'000'000;
-  for (const auto& a : w.arrivals()) {
-    int64_t i = index[static_cast<size_t>(a.partition)][static_cast<size_t>(a.offset)];
-    if (sent[static_cast<size_t>(i)] < measured_from) continue;
-    latency_ms.push_back(static_cast<double>(a.at_ns - sent[static_cast<size_t>(i)]) / 1e6);
-  }
+  for (uint64_t i = 0; i < total; ++i)
+    if (sent[i] >= measured_from)
+      latency_ms.push_back(static_cast<double>(arrived_at[i] - sent[i]) / 1e6);
   if (o.trace) {
-    int64_t t0 = sent[0];
-    std::vector<std::vector<double>> per_s(static_cast<size_t>(o.latency_seconds) + 2);
-    for (const auto& a : w.arrivals()) {
-      int64_t i = index[static_cast<size_t>(a.partition)][static_cast<size_t>(a.offset)];
-      size_t sec = static_cast<size_t>((sent[static_cast<size_t>(i)] - t0) / 1000000000);
+    std::vector<std::vector<double>> per_s(static_cast<size_t>(o.latency_seconds) + 1);
+    for (uint64_t i = 0; i < total; ++i) {
+      auto sec = static_cast<size_t>((sent[i] - sent[0]) / 1'000'000'000);
       if (sec < per_s.size())
-        per_s[sec].push_back(static_cast<double>(a.at_ns - sent[static_cast<size_t>(i)]) / 1e6);
+        per_s[sec].push_back(static_cast<double>(arrived_at[i] - sent[i]) / 1e6);
     }
     for (size_t k = 0; k < per_s.size(); ++k)
       std::printf("second %zu: n %zu p50 %.1f p99 %.1f\n", k, per_s[k].size(),
@@ -513,10 +591,11 @@ bool latency_run(const Options& o, kafka::EmbeddedBroker& broker, const std::str
   double p50 = percentile(latency_ms, 0.50), p99 = percentile(latency_ms, 0.99);
 
   std::printf("| output latency at %.0f events/s (%s), p50 | %.1f ms |\n", rate, what, p50);
-  std::printf("| output latency at %.0f events/s, p99 | %.1f ms (target <= 50) |\n", rate, p99);
+  std::printf("| output latency at %.0f events/s (%s), p99 | %.1f ms (target <= 50) |\n", rate,
+              what, p99);
   std::printf(
-      "(latency: from the feeder's produce call to the watcher's receipt of the output, "
-      "%zu outputs over %d s after %d s of warm-up)\n",
+      "(latency: from when the event was due at the feeder to the watcher's receipt of its "
+      "output, %zu outputs over %d s after %d s of warm-up)\n",
       latency_ms.size(), o.latency_seconds - o.warmup_seconds, o.warmup_seconds);
   return true;
 }
@@ -550,71 +629,86 @@ int orchestrate(const Options& o) {
     rd_kafka_destroy(p);
   }
 
-  // Throughput, alternating so that drift on a shared machine hits both alike.
+  // Throughput. Rounds alternate which side goes first, so that drift on a shared machine, and
+  // the broker's growing store, hit both alike.
   std::vector<double> pt_rates, eng_rates, engm_rates;
   std::vector<double> pt_cpu, eng_cpu, engm_cpu;  // microseconds per record
   std::vector<double> pt_broker, eng_broker;      // the broker's and the watcher's, per record
-  auto per_record = [&](double seconds) { return seconds * 1e6 / static_cast<double>(o.events); };
+  // Times one child (spawned by `start`) through the watcher of `topics`: its rate, its CPU per
+  // record, and this process's; `what` names it in the round's line and on failure.
+  auto timed = [&](int r, const char* what, const std::vector<std::string>& watched,
+                   const std::function<pid_t()>& start, const char* log) {
+    Watcher w(b, watched, o.partitions);
+    pid_t pid = start();
+    auto began = Clock::now();
+    bool done = w.count(o.events, std::chrono::seconds(300), false, pid);
+    double wall = std::chrono::duration<double>(Clock::now() - began).count();
+    bool ran = stop(pid);
+    if (!done)
+      die(std::string(what) + (ran ? " did not deliver every record" : " ended early") + " (see " +
+          log + ")");
+    const auto [cpu, serving] = w.cpu_per_record(o.events);
+    std::printf(
+        "round %d: %-16s %.0f records/s, %.2f us CPU per record, broker + watcher %.2f "
+        "(all in %.1f s)\n",
+        r, what, w.rate(o.events), cpu, serving, wall);
+    return std::array<double, 3>{w.rate(o.events), cpu, serving};
+  };
+  auto passthrough_round = [&](int r) {
+    const std::string round = std::to_string(r);
+    const auto [rate, cpu, serving] = timed(
+        r, "passthrough", {"pt-out-" + round},
+        [&] {
+          return spawn({self_path(), "--passthrough", b, "in", "pt-out-" + round, "pt-" + round},
+                       "/tmp/stepstream_e2e.passthrough.log");
+        },
+        "/tmp/stepstream_e2e.passthrough.log");
+    pt_rates.push_back(rate);
+    pt_cpu.push_back(cpu);
+    pt_broker.push_back(serving);
+  };
+  auto engine_round = [&](int r, bool with_metrics) {
+    const std::string round = std::to_string(r);
+    const std::string prefix = with_metrics ? "engm-" : "eng-";
+    std::vector<std::string> argv = {STEPSTREAM_BINARY,   "run",
+                                     "--brokers",         b,
+                                     "--definition",      def,
+                                     "--input-topic",     "in",
+                                     "--output-topic",    prefix + "out-" + round,
+                                     "--dlq-topic",       prefix + "dlq-" + round,
+                                     "--group",           prefix + round,
+                                     "--workers",         std::to_string(o.workers),
+                                     "--status-interval", "1"};
+    if (with_metrics)
+      argv.insert(argv.end(), {"--metrics-port", "0", "--metrics-host", "127.0.0.1"});
+    const auto [rate, cpu, serving] = timed(
+        r, with_metrics ? "engine + metrics" : "engine",
+        {prefix + "out-" + round, prefix + "dlq-" + round},
+        [&] { return spawn(argv, "/tmp/stepstream_e2e.engine.log"); },
+        "/tmp/stepstream_e2e.engine.log");
+    (with_metrics ? engm_rates : eng_rates).push_back(rate);
+    (with_metrics ? engm_cpu : eng_cpu).push_back(cpu);
+    if (!with_metrics) eng_broker.push_back(serving);
+  };
   for (int r = 0; r < o.rounds; ++r) {
-    std::string round = std::to_string(r);
-    {
-      Watcher w(b, {"pt-out-" + round}, o.partitions);
-      pid_t pid = spawn({self_path(), "--passthrough", b, "in", "pt-out-" + round, "pt-" + round},
-                        "/tmp/stepstream_e2e.passthrough.log");
-      auto start = Clock::now();
-      double own = own_cpu();
-      bool done = w.count(o.events, std::chrono::seconds(300));
-      double wall = std::chrono::duration<double>(Clock::now() - start).count();
-      double cpu = stop(pid);
-      pt_broker.push_back(per_record(own_cpu() - own));
-      if (!done) die("passthrough did not deliver every record");
-      pt_rates.push_back(w.rate(o.events));
-      pt_cpu.push_back(per_record(cpu));
-      std::printf(
-          "round %d: passthrough %.0f records/s, %.2f us CPU per record, broker + watcher %.2f "
-          "(all in %.1f s)\n",
-          r, pt_rates.back(), pt_cpu.back(), pt_broker.back(), wall);
-    }
-    // The engine without metrics, then with them.
-    for (bool with_metrics : {false, true}) {
-      const std::string prefix = with_metrics ? "engm-" : "eng-";
-      Watcher w(b, {prefix + "out-" + round, prefix + "dlq-" + round}, o.partitions);
-      std::vector<std::string> argv = {STEPSTREAM_BINARY,   "run",
-                                       "--brokers",         b,
-                                       "--definition",      def,
-                                       "--input-topic",     "in",
-                                       "--output-topic",    prefix + "out-" + round,
-                                       "--dlq-topic",       prefix + "dlq-" + round,
-                                       "--group",           prefix + round,
-                                       "--workers",         std::to_string(o.workers),
-                                       "--status-interval", "1"};
-      if (with_metrics)
-        argv.insert(argv.end(), {"--metrics-port", "0", "--metrics-host", "127.0.0.1"});
-      pid_t pid = spawn(argv, "/tmp/stepstream_e2e.engine.log");
-      auto start = Clock::now();
-      double own = own_cpu();
-      bool done = w.count(o.events, std::chrono::seconds(300));
-      double wall = std::chrono::duration<double>(Clock::now() - start).count();
-      double cpu = stop(pid);
-      double serving = per_record(own_cpu() - own);
-      if (!done)
-        die("the engine did not deliver every record (see /tmp/stepstream_e2e.engine.log)");
-      if (!with_metrics) eng_broker.push_back(serving);
-      auto& rates = with_metrics ? engm_rates : eng_rates;
-      auto& cpus = with_metrics ? engm_cpu : eng_cpu;
-      rates.push_back(w.rate(o.events));
-      cpus.push_back(per_record(cpu));
-      std::printf(
-          "round %d: engine%s %.0f records/s, %.2f us CPU per record, broker + watcher %.2f "
-          "(all in %.1f s)\n",
-          r, with_metrics ? " + metrics" : "          ", rates.back(), cpus.back(), serving, wall);
+    if (r % 2 == 0) {
+      passthrough_round(r);
+      engine_round(r, false);
+      engine_round(r, true);
+    } else {
+      engine_round(r, true);
+      engine_round(r, false);
+      passthrough_round(r);
     }
   }
   double pt = *std::max_element(pt_rates.begin(), pt_rates.end());
   double eng = *std::max_element(eng_rates.begin(), eng_rates.end());
   double engm = *std::max_element(engm_rates.begin(), engm_rates.end());
   // The throughput table comes before the latency run, which can fail on an overloaded machine.
-  std::printf("\n| measure (best of %d rounds; CPU: median) | value |\n|---|---|\n", o.rounds);
+  std::printf(
+      "\n| measure (rates: best of %d rounds; CPU: median of rounds, while the middle 90%% of "
+      "the outputs arrived) | value |\n|---|---|\n",
+      o.rounds);
   std::printf(
       "| librdkafka passthrough (consume, produce idempotent acks=all, commit after "
       "delivery) | %.0f records/s, %.2f us CPU per record |\n",
@@ -693,5 +787,11 @@ int main(int argc, char** argv) {
       die("unknown option " + std::string(a));
     }
   }
+  // Rates and CPU are taken between the outputs at 5% and at 95%, counted in thousands.
+  if (o.events < 20000) die("--events: at least 20000, for a window to time");
+  if (o.partitions < 1 || o.workers < 1 || o.rounds < 1)
+    die("--partitions, --workers and --rounds: at least 1");
+  if (o.warmup_seconds < 0 || o.latency_seconds <= o.warmup_seconds)
+    die("--latency-seconds: more than --warmup-seconds, which leaves out the run's start");
   return orchestrate(o);
 }
