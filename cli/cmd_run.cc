@@ -157,12 +157,14 @@ std::optional<std::string> read_definition(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// The execution-log flags are the default of every pipeline's logging settings it leaves out.
-void apply_log_flags(const Args& args, RunConfig& cfg) {
+// The execution-log flags and --no-output-headers are the default of every pipeline's settings it
+// leaves out.
+void apply_pipeline_defaults(const Args& args, RunConfig& cfg) {
   for (auto& p : cfg.pipelines) {
     if (p.log_level.empty()) p.log_level = args.get("log-level").value_or("");
     if (!p.log_execution_data) p.log_execution_data = args.has("log-execution-data");
     if (p.log_destination.empty()) p.log_destination = args.get("log-destination").value_or("");
+    if (!p.output_headers) p.output_headers = !args.has("no-output-headers");
   }
 }
 
@@ -304,6 +306,7 @@ void build_pipelines(const RunConfig& cfg, bool embedded, Built& out,
     spec.input_topics = p.input_topics;
     spec.output_topic = p.output_topic;
     spec.dlq_topic = p.dlq_topic;
+    spec.output_headers = p.output_headers.value_or(true);
     out.specs.push_back(std::move(spec));
   }
 }
@@ -392,7 +395,7 @@ int run_run(const CommandSpec&, const Args& args) {
         "no pipeline: give --definition, --input-topic, --output-topic and --dlq-topic, or "
         "--config FILE with pipelines");
   }
-  apply_log_flags(args, cfg);
+  apply_pipeline_defaults(args, cfg);
   for (size_t i = 0; i < cfg.kafka.size(); ++i) {
     std::string why = kafka::check_run_property(cfg.kafka[i].first, cfg.kafka[i].second);
     if (!why.empty()) problems.push_back(cfg.kafka_where[i] + ": " + why);

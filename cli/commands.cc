@@ -53,6 +53,8 @@ constexpr OptionSpec kRunOptions[] = {
     {"kafka-property", 'X', "KEY=VALUE", "librdkafka property passed through", true},
     {"name", 0, "NAME", "the state machine's name (default: the definition's file name)"},
     {"drop-failures", 0, "", "no dead-letter topic: drop failed executions and bad events"},
+    {"no-output-headers", 0, "",
+     "outputs without the stepstream.* headers (dead letters keep theirs)"},
     {"partitions", 0, "N", "partitions of the topics the embedded broker creates (default 4)"},
     {"payload-limit", 0, "BYTES", "the payload limit for inputs and states (default 262144)"},
     {"max-duration", 0, "SECONDS", "the execution time cap (default 300, as Express)"},

@@ -319,12 +319,15 @@ class Loader {
           set_string(f, path, pc.dlq_topic);
         } else if (key == "drop_failures") {
           set_bool(f, path, pc.drop_failures);
+        } else if (key == "output_headers") {
+          bool b = true;
+          if (set_bool(f, path, b)) pc.output_headers = b;
         } else if (key == "logging") {
           load_logging(f, path, pc);
         } else {
           problem(kv.first, path,
                   "unknown setting (known: name, definition, input_topics, output_topic, "
-                  "dlq_topic, drop_failures, logging)");
+                  "dlq_topic, drop_failures, output_headers, logging)");
         }
       }
       out.pipelines.push_back(std::move(pc));

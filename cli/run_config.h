@@ -23,6 +23,7 @@ struct PipelineConfig {
   std::string output_topic;
   std::string dlq_topic;
   bool drop_failures = false;  // no dead-letter topic, and failures may be lost: said explicitly
+  std::optional<bool> output_headers;  // unset: --no-output-headers says, else true
   // Execution logs, as AWS's LoggingConfiguration: level (ALL, ERROR, FATAL, OFF),
   // includeExecutionData, and a destination: "stdout", "file:PATH" or "kafka:TOPIC".
   // Unset here, each takes the flag's value (--log-level, ...), else the default.

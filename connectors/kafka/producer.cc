@@ -207,7 +207,7 @@ void KafkaSink::write_output(const runtime::Result& r, const Route& route) {
     record.key = e.key;
     record.opaque = tag(e.slot, false);
     record.headers = headers;
-    record.header_count = 3;
+    record.header_count = route.output_headers ? 3 : 0;
     rd_kafka_resp_err_t err = produce(producer_.handle(), record);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {

@@ -88,6 +88,7 @@ struct Route {
   rd_kafka_topic_s* output = nullptr;
   rd_kafka_topic_s* dead_letters = nullptr;  // nullptr: failures are dropped (allowed explicitly)
   std::string state_machine;                 // the pipeline's name, for headers
+  bool output_headers = true;                // outputs carry the stepstream.* headers
 };
 
 // One per worker; writes on the worker's thread.

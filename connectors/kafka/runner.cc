@@ -161,6 +161,7 @@ struct Runner::Impl {
       r.output = producer->topic(specs[i].output_topic);
       if (!specs[i].dlq_topic.empty()) r.dead_letters = producer->topic(specs[i].dlq_topic);
       r.state_machine = specs[i].pipeline.name;
+      r.output_headers = specs[i].output_headers;
       routes.push_back(std::move(r));
     }
     if (!create_consumer(common, error)) return false;

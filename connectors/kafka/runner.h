@@ -26,6 +26,9 @@ struct PipelineSpec {
   std::string output_topic;
   std::string
       dlq_topic;  // empty: failed executions and bad events are dropped (allowed explicitly)
+  // Outputs carry the headers naming the execution, its status and the state machine; without
+  // them each output costs about a quarter less CPU. Dead letters always carry theirs.
+  bool output_headers = true;
 };
 
 struct RunnerOptions {

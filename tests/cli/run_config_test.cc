@@ -52,6 +52,7 @@ pipelines:
     input_topic: o
     output_topic: o-out
     drop_failures: true
+    output_headers: false
 )",
                     cfg, problems))
       << problems[0];
@@ -79,6 +80,8 @@ pipelines:
   EXPECT_EQ(cfg.metrics_host, "127.0.0.1");
   EXPECT_EQ(cfg.pipelines[1].input_topics, std::vector<std::string>{"o"});
   EXPECT_TRUE(cfg.pipelines[1].drop_failures);
+  EXPECT_EQ(cfg.pipelines[1].output_headers, false);
+  EXPECT_EQ(cfg.pipelines[0].output_headers, std::nullopt) << "the flag's, unless said";
 }
 
 TEST(RunConfig, ReportsEveryProblemWithItsLineAndPath) {

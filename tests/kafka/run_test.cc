@@ -196,6 +196,37 @@ TEST(Run, EveryEventIsAnOutputOrADeadLetter) {
   stops_with_every_offset_committed(s, *engine, inputs);
 }
 
+// --no-output-headers: outputs carry only the result; dead letters keep every header.
+TEST(Run, OutputsGoWithoutHeadersWhenAskedAndDeadLettersKeepTheirs) {
+  Cluster s;
+  std::vector<Record> inputs = events(100);
+  Record poison;
+  poison.key = "poison";
+  poison.value = "not json";
+  inputs.insert(inputs.begin() + 50, poison);
+  ASSERT_TRUE(produce(s.brokers(), "in", inputs));
+  auto engine = start_engine(s, "engine", {"--no-output-headers"});
+
+  TopicReader out(s.brokers(), "out", kPartitions), dlq(s.brokers(), "dlq", kPartitions);
+  ASSERT_TRUE(out.read_at_least(100, seconds(60))) << engine->err();
+  ASSERT_TRUE(dlq.read_at_least(1, seconds(30))) << engine->err();
+  std::multiset<std::string> want, got;
+  for (const Record& r : inputs)
+    if (r.key != "poison")
+      want.insert(r.key + " {\"seq\":" + r.value.substr(7, r.value.find(',') - 7) +
+                  ",\"device\":\"" + r.key + "\"}");
+  for (const Record& o : out.records()) {
+    EXPECT_TRUE(o.headers.empty()) << o.headers.begin()->first;
+    got.insert(o.key + " " + o.value);
+  }
+  EXPECT_EQ(got, want);
+  ASSERT_EQ(dlq.records().size(), 1u);
+  EXPECT_EQ(dlq.records()[0].value, "not json");
+  EXPECT_EQ(dlq.records()[0].headers.at("stepstream.error"), "InvalidExecutionInput");
+  EXPECT_EQ(dlq.records()[0].headers.at("stepstream.state-machine"), "flaky-device");
+  stops_with_every_offset_committed(s, *engine, inputs);
+}
+
 // A dead letter is the input plus headers: for an input near the producer's message.max.bytes
 // that is too large, and it goes without its payload (readable at its source offset) rather
 // than stopping the engine on the same input after every restart.
