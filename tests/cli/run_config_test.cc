@@ -24,6 +24,14 @@ bool parse(const std::string& text, RunConfig& cfg, std::vector<std::string>& pr
   return parse_run_config(text, "run.yaml", lookup, cfg, problems);
 }
 
+// The problems, one by one, begin as `want` says (the rest of each is the explanation).
+void expect_problems_open_with(const std::vector<std::string>& problems,
+                               const std::vector<std::string>& want) {
+  ASSERT_EQ(problems.size(), want.size()) << ::testing::PrintToString(problems);
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(problems[i].substr(0, want[i].size()), want[i]);
+}
+
 TEST(RunConfig, ReadsEverySetting) {
   RunConfig cfg;
   std::vector<std::string> problems;
@@ -108,9 +116,7 @@ pipelines:
       "run.yaml:9: pipelines[1].retries: unknown setting",
       "run.yaml:10: pipelines[1].logging.colour: unknown setting",
   };
-  ASSERT_EQ(problems.size(), want.size()) << ::testing::PrintToString(problems);
-  for (size_t i = 0; i < want.size(); ++i)
-    EXPECT_EQ(problems[i].substr(0, want[i].size()), want[i]);
+  expect_problems_open_with(problems, want);
 }
 
 TEST(RunConfig, AKeyGivenTwiceIsAProblem) {
@@ -142,9 +148,7 @@ TEST(RunConfig, InterpolationSaysWhatItCannotRead) {
       "run.yaml:1: group: \"${}\" is not ${NAME} or ${NAME:-default}",
       "run.yaml:2: brokers: \"${NOT_SET:-${KAFKA}\" is not ${NAME} or ${NAME:-default}",
   };
-  ASSERT_EQ(problems.size(), want.size()) << ::testing::PrintToString(problems);
-  for (size_t i = 0; i < want.size(); ++i)
-    EXPECT_EQ(problems[i].substr(0, want[i].size()), want[i]);
+  expect_problems_open_with(problems, want);
 }
 
 TEST(RunConfig, RelativePathsAreTakenFromTheConfigFilesDirectory) {
@@ -170,9 +174,7 @@ TEST(RunConfig, EmptyBrokersAndAnUnboundedDemoRateAreProblems) {
       "run.yaml:1: brokers: empty: give HOST:PORT,... or leave brokers out",
       "run.yaml:2: demo_rate: must be a number of events per second up to 10000000, not \"1e30\"",
   };
-  ASSERT_EQ(problems.size(), want.size()) << ::testing::PrintToString(problems);
-  for (size_t i = 0; i < want.size(); ++i)
-    EXPECT_EQ(problems[i].substr(0, want[i].size()), want[i]);
+  expect_problems_open_with(problems, want);
   EXPECT_EQ(parse_demo_rate("inf"), std::nullopt);
   EXPECT_EQ(parse_demo_rate("2500.5"), 2500.5);
 }
@@ -203,6 +205,23 @@ stepstream::testing_support::CommandResult run(const std::string& args) {
                                                   " 2>&1");
 }
 
+// `text` in a file of the test's temporary directory; its path.
+std::string temp_file(const std::string& name, const std::string& text) {
+  std::string file = ::testing::TempDir() + "/" + name;
+  FILE* f = std::fopen(file.c_str(), "w");
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  return file;
+}
+
+// The command failed, and said each of `want`, each opened with `prefix`.
+void expect_said(const stepstream::testing_support::CommandResult& r, const std::string& prefix,
+                 std::initializer_list<std::string> want) {
+  EXPECT_EQ(r.status, 1);
+  for (const std::string& w : want)
+    EXPECT_NE(r.out.find(prefix + w), std::string::npos) << w << "\n" << r.out;
+}
+
 TEST(RunCommand, RefusesAPipelineWithoutDeadLetterTopic) {
   auto r = run("--brokers 127.0.0.1:1 --definition " STEPSTREAM_SOURCE_DIR
                "/examples/iot-telemetry.asl.json --input-topic in --output-topic out");
@@ -214,80 +233,70 @@ TEST(RunCommand, RefusesAPipelineWithoutDeadLetterTopic) {
 }
 
 TEST(RunCommand, ReportsEveryProblemOfAConfigAtOnce) {
-  std::string file = ::testing::TempDir() + "/bad-run.yaml";
-  FILE* f = std::fopen(file.c_str(), "w");
-  std::fputs(
-      "brokers: 127.0.0.1:1\n"
-      "kafka: {no.such.property: 1}\n"
-      "pipelines:\n"
-      "  - definition: " STEPSTREAM_SOURCE_DIR
-      "/examples/iot-telemetry.asl.json\n"
-      "    input_topics: [a]\n"
-      "    output_topic: out\n"
-      "    dlq_topic: dlq\n"
-      "    logging: {level: SOME}\n"
-      "  - definition: /nonexistent/x.asl.json\n"
-      "    input_topics: [a]\n"
-      "    output_topic: a\n"
-      "  - definition: " STEPSTREAM_SOURCE_DIR
-      "/examples/hello.asl.json\n"
-      "    input_topics: [c, c, 'no spaces']\n"
-      "    output_topic: logs\n"
-      "    dlq_topic: d\n"
-      "    logging: {level: ALL, destination: 'kafka:a'}\n"
-      "  - definition: " STEPSTREAM_SOURCE_DIR
-      "/examples/hello.asl.json\n"
-      "    input_topics: [e]\n"
-      "    output_topic: f\n"
-      "    dlq_topic: g\n"
-      "    logging: {level: ALL, destination: 'kafka:logs'}\n",
-      f);
-  std::fclose(f);
+  const std::string file = temp_file("bad-run.yaml",
+                                     "brokers: 127.0.0.1:1\n"
+                                     "kafka: {no.such.property: 1}\n"
+                                     "pipelines:\n"
+                                     "  - definition: " STEPSTREAM_SOURCE_DIR
+                                     "/examples/iot-telemetry.asl.json\n"
+                                     "    input_topics: [a]\n"
+                                     "    output_topic: out\n"
+                                     "    dlq_topic: dlq\n"
+                                     "    logging: {level: SOME}\n"
+                                     "  - definition: /nonexistent/x.asl.json\n"
+                                     "    input_topics: [a]\n"
+                                     "    output_topic: a\n"
+                                     "  - definition: " STEPSTREAM_SOURCE_DIR
+                                     "/examples/hello.asl.json\n"
+                                     "    input_topics: [c, c, 'no spaces']\n"
+                                     "    output_topic: logs\n"
+                                     "    dlq_topic: d\n"
+                                     "    logging: {level: ALL, destination: 'kafka:a'}\n"
+                                     "  - definition: " STEPSTREAM_SOURCE_DIR
+                                     "/examples/hello.asl.json\n"
+                                     "    input_topics: [e]\n"
+                                     "    output_topic: f\n"
+                                     "    dlq_topic: g\n"
+                                     "    logging: {level: ALL, destination: 'kafka:logs'}\n");
   auto r = run("--config " + file);
-  EXPECT_EQ(r.status, 1);
-  for (const std::string want : {
-           ":2: kafka.no.such.property: No such configuration property",
-           ":8: pipelines[0].logging.level: must be ALL, ERROR, FATAL or OFF, not \"SOME\"",
-           ":9: pipelines[1].definition: cannot read /nonexistent/x.asl.json",
-           ":10: pipelines[1].input_topics: topic a feeds another pipeline already",
-           ":11: pipelines[1].output_topic: a is an input topic",
-           ":9: pipelines[1].dlq_topic: missing",
-           ":13: pipelines[2].input_topics: topic c is listed twice",
-           ":13: pipelines[2].input_topics: a topic's name has only letters, digits, '.', '_' and "
-           "'-': not \"no spaces\"",
-           ":16: pipelines[2].logging.destination: a is an input topic: execution logs would run "
-           "as events, without end",
-           ":21: pipelines[3].logging.destination: logs is an output or dead-letter topic",
-       })
-    EXPECT_NE(r.out.find("stepstream run: " + file + want), std::string::npos) << want << "\n"
-                                                                               << r.out;
+  expect_said(
+      r, "stepstream run: " + file,
+      {
+          ":2: kafka.no.such.property: No such configuration property",
+          ":8: pipelines[0].logging.level: must be ALL, ERROR, FATAL or OFF, not \"SOME\"",
+          ":9: pipelines[1].definition: cannot read /nonexistent/x.asl.json",
+          ":10: pipelines[1].input_topics: topic a feeds another pipeline already",
+          ":11: pipelines[1].output_topic: a is an input topic",
+          ":9: pipelines[1].dlq_topic: missing",
+          ":13: pipelines[2].input_topics: topic c is listed twice",
+          ":13: pipelines[2].input_topics: a topic's name has only letters, digits, '.', '_' and "
+          "'-': not \"no spaces\"",
+          ":16: pipelines[2].logging.destination: a is an input topic: execution logs would run "
+          "as events, without end",
+          ":21: pipelines[3].logging.destination: logs is an output or dead-letter topic",
+      });
 }
 
 TEST(RunCommand, AnUnreadableConfigIsOneProblemAmongTheOthers) {
   auto r = run("--config /nonexistent/run.yaml --workers 0 -X no.such=1");
-  EXPECT_EQ(r.status, 1);
-  for (const std::string want : {
-           "stepstream run: /nonexistent/run.yaml: cannot read\n",
-           "stepstream run: --workers: must be a whole number from 1 to 1024",
-           "stepstream run: -X no.such: No such configuration property",
-       })
-    EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
+  expect_said(r, "stepstream run: ",
+              {
+                  "/nonexistent/run.yaml: cannot read\n",
+                  "--workers: must be a whole number from 1 to 1024",
+                  "-X no.such: No such configuration property",
+              });
 }
 
 // A config with one good pipeline; `extra` goes after it.
 std::string write_config(const std::string& name, const std::string& extra = "") {
-  std::string file = ::testing::TempDir() + "/" + name;
-  FILE* f = std::fopen(file.c_str(), "w");
-  std::fputs(("brokers: 127.0.0.1:1\n"
-              "pipelines:\n"
-              "  - definition: " STEPSTREAM_SOURCE_DIR "/examples/hello.asl.json\n"
-              "    input_topics: [in]\n"
-              "    output_topic: out\n" +
-              extra)
-                 .c_str(),
-             f);
-  std::fclose(f);
-  return file;
+  return temp_file(name,
+                   "brokers: 127.0.0.1:1\n"
+                   "pipelines:\n"
+                   "  - definition: " STEPSTREAM_SOURCE_DIR
+                   "/examples/hello.asl.json\n"
+                   "    input_topics: [in]\n"
+                   "    output_topic: out\n" +
+                       extra);
 }
 
 TEST(RunCommand, FlagsThatQualifyAFlagsPipelineMakeNoneBesideAConfig) {
@@ -309,16 +318,12 @@ TEST(RunCommand, LoggingFlagsFillOnlyWhatTheConfigLeavesOut) {
       run("--config " +
           write_config("logging.yaml", "    dlq_topic: dlq\n    logging: {destination: syslog}\n") +
           " --log-level ALL --log-destination stdout");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find(":7: pipelines[0].logging.destination: must be stdout, file:PATH or "
-                       "kafka:TOPIC, not \"syslog\""),
-            std::string::npos)
-      << r.out;
+  expect_said(r, ":7: pipelines[0].logging.destination: ",
+              {"must be stdout, file:PATH or kafka:TOPIC, not \"syslog\""});
 }
 
 TEST(RunCommand, AConfigWithoutPipelinesIsAProblem) {
-  std::string file = ::testing::TempDir() + "/empty.yaml";
-  std::fclose(std::fopen(file.c_str(), "w"));
+  const std::string file = temp_file("empty.yaml", "");
   auto r = run("--config " + file);
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out, "stepstream run: " + file +
@@ -329,15 +334,15 @@ TEST(RunCommand, PropertiesTheEngineSetsItselfAreRefused) {
   auto r = run("--config " + write_config("props.yaml", "    dlq_topic: dlq\n") +
                " -X acks=0 -X enable.idempotence=false -X group.id=g -X bootstrap.servers=h:1"
                " -X enable.auto.commit=true -X acks=all -X no.such=1");
-  EXPECT_EQ(r.status, 1);
-  for (const std::string want : {
-           "-X acks: stays all: at-least-once needs it",
-           "-X enable.idempotence: stays true: at-least-once needs it",
-           "-X group.id: set by --group",
-           "-X bootstrap.servers: set by --brokers",
-           "-X enable.auto.commit: stays false: offsets are committed once outputs are delivered",
-       })
-    EXPECT_NE(r.out.find("stepstream run: " + want), std::string::npos) << want << "\n" << r.out;
+  expect_said(
+      r, "stepstream run: ",
+      {
+          "-X acks: stays all: at-least-once needs it",
+          "-X enable.idempotence: stays true: at-least-once needs it",
+          "-X group.id: set by --group",
+          "-X bootstrap.servers: set by --brokers",
+          "-X enable.auto.commit: stays false: offsets are committed once outputs are delivered",
+      });
   // acks=all is what it is anyway; the last -X keeps the command from connecting.
   EXPECT_EQ(r.out.find("-X acks: stays all", r.out.find("-X acks: stays all") + 1),
             std::string::npos)
@@ -348,13 +353,12 @@ TEST(RunCommand, EmptyBrokersBadRatesAndIntervalsAreProblems) {
   auto r =
       run("--brokers '' --demo-rate inf --status-interval abc --definition x.asl.json "
           "--input-topic in --output-topic out --dlq-topic dlq");
-  EXPECT_EQ(r.status, 1);
-  for (const std::string want : {
-           "--brokers: empty: give HOST:PORT,...",
-           "--demo-rate: must be a number of events per second up to 10000000, not \"inf\"",
-           "--status-interval: must be seconds from 0 (none) to 86400, not \"abc\"",
-       })
-    EXPECT_NE(r.out.find("stepstream run: " + want), std::string::npos) << want << "\n" << r.out;
+  expect_said(r, "stepstream run: ",
+              {
+                  "--brokers: empty: give HOST:PORT,...",
+                  "--demo-rate: must be a number of events per second up to 10000000, not \"inf\"",
+                  "--status-interval: must be seconds from 0 (none) to 86400, not \"abc\"",
+              });
 }
 
 TEST(BrokerCommand, RefusesATopicKafkaWouldNot) {
@@ -386,10 +390,9 @@ TEST(RunCommand, BadObservabilitySettingsAreProblemsThatNameTheFlag) {
 }
 
 TEST(RunCommand, DefinitionProblemsNameThePipelineAndPointer) {
-  std::string file = ::testing::TempDir() + "/bad-def.asl.json";
-  FILE* f = std::fopen(file.c_str(), "w");
-  std::fputs(R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}})", f);
-  std::fclose(f);
+  const std::string file =
+      temp_file("bad-def.asl.json",
+                R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}})");
   auto r = run("--brokers 127.0.0.1:1 --definition " + file +
                " --input-topic in --output-topic out --dlq-topic dlq");
   EXPECT_EQ(r.status, 1);
