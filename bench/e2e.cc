@@ -665,6 +665,8 @@ int orchestrate(const Options& o) {
       die(std::string(what) + (ran ? " did not deliver every record" : " ended early") + " (see " +
           log + ")");
     const auto [cpu, serving] = w.cpu_per_record(o.events);
+    if (!(cpu > 0))
+      die(std::string("no CPU figures for ") + what + ": is /proc/PID/task/*/schedstat readable?");
     std::printf(
         "round %d: %-16s %.0f records/s, %.2f us CPU per record, broker + watcher %.2f "
         "(all in %.1f s)\n",

@@ -146,7 +146,8 @@ void apply_flags(const Args& args, RunConfig& cfg, std::vector<std::string>& pro
 // How a problem names a pipeline's setting: "run.yaml:7: pipelines[1].definition" (the line of the
 // key, else of the pipeline) or "--definition".
 std::string setting(const PipelineConfig& p, const char* yaml_key, const char* flag) {
-  if (p.where == "flags" || p.where == "demo") return std::string("--") + flag;
+  if (p.where == "flags" || p.where == "demo" || p.from_flags.count(yaml_key))
+    return std::string("--") + flag;
   auto at = p.at.find(yaml_key);
   return (at != p.at.end() ? at->second : p.location) + p.where + "." + yaml_key;
 }
@@ -157,14 +158,19 @@ std::optional<std::string> read_definition(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// The execution-log flags and --no-output-headers are the default of every pipeline's settings it
-// leaves out.
+// The execution-log flags fill in what every pipeline's logging settings leave out;
+// --no-output-headers holds for every pipeline.
 void apply_pipeline_defaults(const Args& args, RunConfig& cfg) {
+  auto fill = [&](PipelineConfig& p, std::string& value, const char* key, const char* flag) {
+    if (!value.empty() || !args.has(flag)) return;
+    value = *args.get(flag);
+    p.from_flags.insert(key);
+  };
   for (auto& p : cfg.pipelines) {
-    if (p.log_level.empty()) p.log_level = args.get("log-level").value_or("");
+    fill(p, p.log_level, "logging.level", "log-level");
+    fill(p, p.log_destination, "logging.destination", "log-destination");
     if (!p.log_execution_data) p.log_execution_data = args.has("log-execution-data");
-    if (p.log_destination.empty()) p.log_destination = args.get("log-destination").value_or("");
-    if (!p.output_headers) p.output_headers = !args.has("no-output-headers");
+    if (args.has("no-output-headers")) p.output_headers = false;
   }
 }
 
@@ -355,21 +361,17 @@ class StatusLine {
 int run_run(const CommandSpec&, const Args& args) {
   RunConfig cfg;
   std::vector<std::string> problems;
-  bool config_read = false;  // and without a problem
   if (auto file = args.get("config")) {
     std::ifstream in(*file, std::ios::binary);
     if (!in) {
       problems.push_back(*file + ": cannot read");
     } else {
       std::string text(std::istreambuf_iterator<char>(in), {});
-      config_read = parse_run_config(
+      (void)parse_run_config(
           text, *file, [](const char* name) { return std::getenv(name); }, cfg, problems);
     }
   }
   apply_flags(args, cfg, problems);
-  if (config_read && cfg.pipelines.empty())
-    problems.push_back(*args.get("config") +
-                       ": no pipelines: give them under pipelines:, or one by flags");
   double interval = 10;
   if (auto v = args.get("status-interval")) {
     char* end = nullptr;
@@ -527,8 +529,9 @@ int run_run(const CommandSpec&, const Args& args) {
                  static_cast<unsigned long long>(kafka::DemoFeed::kPoisonEvery));
   }
   for (const auto& s : built.specs)
-    std::fprintf(stderr, "stepstream run: pipeline %s: %s -> %s, dead letters -> %s\n",
+    std::fprintf(stderr, "stepstream run: pipeline %s: %s -> %s%s, dead letters -> %s\n",
                  s.pipeline.name.c_str(), s.input_topics.front().c_str(), s.output_topic.c_str(),
+                 s.output_headers ? "" : " (without headers)",
                  s.dlq_topic.empty() ? "(dropped)" : s.dlq_topic.c_str());
   int rc;
   {

@@ -96,9 +96,12 @@ class Loader {
     return false;
   }
 
-  // A relative path, from the config file's directory.
+  // A relative path, from the config file's directory; from the working directory when the config
+  // comes through a pipe or a device (--config <(...), /dev/stdin).
   std::string from_file(const std::string& path) const {
-    if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+    if (path.empty() || std::filesystem::path(path).is_absolute() || file_.starts_with("/dev/") ||
+        file_.starts_with("/proc/"))
+      return path;
     return (std::filesystem::path(file_).parent_path() / path).lexically_normal().string();
   }
 
@@ -295,8 +298,13 @@ class Loader {
         const std::string key = kv.first.Scalar();
         const std::string path = pc.where + "." + key;
         const YAML::Node& f = kv.second;
-        if (!once(seen, kv.first, path)) continue;
-        pc.at[key == "input_topic" ? "input_topics" : key] = location(kv.first);
+        // input_topic is input_topics by another name: the two are one setting.
+        const std::string name = key == "input_topic" ? "input_topics" : key;
+        if (!seen.insert(name).second) {
+          problem(kv.first, path, "given twice");
+          continue;
+        }
+        pc.at[name] = location(kv.first);
         if (key == "name") {
           set_string(f, path, pc.name);
         } else if (key == "definition") {

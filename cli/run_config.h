@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,6 +18,7 @@ struct PipelineConfig {
   std::string where;     // how problems name it: "pipelines[1]", or "flags"
   std::string location;  // where it was written, to open problems with: "run.yaml:12: ", or ""
   std::map<std::string, std::string> at;  // where each of its keys was: "logging.level" -> location
+  std::set<std::string> from_flags;       // keys whose values the flags gave: "logging.level"
   std::string name;  // the state machine's name; default: the definition file's stem
   std::string definition;
   std::vector<std::string> input_topics;

@@ -61,10 +61,30 @@ void set_log(rd_kafka_conf_t* conf) {
   });
 }
 
+std::string fixed_property_problem(std::string_view key, std::string_view value,
+                                   std::span<const std::pair<const char*, const char*>> fixed,
+                                   std::string_view why) {
+  // librdkafka's other names for the properties fixed here.
+  if (key == "request.required.acks") key = "acks";
+  if (key == "auto.commit.enable") key = "enable.auto.commit";
+  std::string v(value);
+  for (char& c : v)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& [name, fixed_value] : fixed) {
+    if (key != name) continue;
+    const std::string_view f = fixed_value;
+    const bool same = v == f || (f == "all" && v == "-1") ||
+                      (f == "true" && (v == "t" || v == "1")) ||
+                      (f == "false" && (v == "f" || v == "0"));
+    return same ? std::string() : "stays " + std::string(f) + ": " + std::string(why);
+  }
+  return {};
+}
+
 std::string check_property(const std::string& key, const std::string& value) {
-  for (const auto& [fixed, v] : kFixed)
-    if (key == fixed && value != v && !(key == "acks" && value == "-1"))
-      return std::string("stays ") + v + ": at-least-once needs it";
+  if (std::string why = fixed_property_problem(key, value, kFixed, "at-least-once needs it");
+      !why.empty())
+    return why;
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   bool ok = rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) ==

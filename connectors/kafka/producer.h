@@ -8,6 +8,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -78,6 +79,14 @@ void set_log(rd_kafka_conf_s* conf);
 // Whether `key`=`value` may be given to the producer: empty when librdkafka accepts it and it
 // leaves what at-least-once needs as it is (idempotence, acks=all), else why not.
 std::string check_property(const std::string& key, const std::string& value);
+
+// Why `key`=`value` may not be given when `key`, or librdkafka's other name for it, is one of the
+// `fixed` properties and `value` says otherwise than its fixed value ("stays V: " + `why`); empty
+// when it may. Values compare as librdkafka reads them: booleans as true/t/1 or false/f/0 in any
+// case, acks=all as -1.
+std::string fixed_property_problem(std::string_view key, std::string_view value,
+                                   std::span<const std::pair<const char*, const char*>> fixed,
+                                   std::string_view why);
 
 // Why `name` cannot name a Kafka topic (at most 249 of the letters, digits, '.', '_' and '-', and
 // not "." or ".."): empty when it can.

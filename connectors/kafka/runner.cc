@@ -90,9 +90,10 @@ std::string check_run_property(const std::string& key, const std::string& value)
   if (key == "bootstrap.servers" || key == "metadata.broker.list")
     return "set by --brokers (brokers: in a config)";
   if (key == "group.id") return "set by --group (group: in a config)";
-  for (const auto& [fixed, v] : kConsumerFixed)
-    if (key == fixed && value != v)
-      return std::string("stays ") + v + ": offsets are committed once outputs are delivered";
+  if (std::string why = fixed_property_problem(key, value, kConsumerFixed,
+                                               "offsets are committed once outputs are delivered");
+      !why.empty())
+    return why;
   return check_property(key, value);
 }
 
