@@ -31,14 +31,18 @@ std::string event(int i, const char* type = "ok") {
          "\",\"type\":\"" + type + "\"}";
 }
 
+// A record to put among the events: `value` under `key`.
+Record keyed(std::string key, std::string value) {
+  Record r;
+  r.key = std::move(key);
+  r.value = std::move(value);
+  return r;
+}
+
 std::vector<Record> events(int n) {
   std::vector<Record> v;
-  for (int i = 0; i < n; ++i) {
-    Record r;
-    r.key = "dev-" + std::to_string(i % 37);
-    r.value = event(i);
-    v.push_back(std::move(r));
-  }
+  for (int i = 0; i < n; ++i)
+    v.push_back(keyed("dev-" + std::to_string(i % 37), event(i)));
   return v;
 }
 
@@ -119,11 +123,8 @@ std::vector<Record> events_on(int n, const std::string& key, const char* type,
                               PartitionOf partition) {
   std::vector<Record> v;
   for (int i = 0; i < n; ++i) {
-    Record r;
-    r.key = key + "-" + std::to_string(i);
-    r.value = event(i, type);
-    r.partition = partition(i);
-    v.push_back(std::move(r));
+    v.push_back(keyed(key + "-" + std::to_string(i), event(i, type)));
+    v.back().partition = partition(i);
   }
   return v;
 }
@@ -142,9 +143,7 @@ TEST(Run, EveryEventIsAnOutputOrADeadLetter) {
   };
   std::map<std::string, std::string> expected_error;
   for (size_t k = 0; k < poison.size(); ++k) {
-    Record r;
-    r.key = "poison-" + std::to_string(k);
-    r.value = poison[k].first;
+    Record r = keyed("poison-" + std::to_string(k), poison[k].first);
     expected_error[r.value] = poison[k].second;
     inputs.insert(inputs.begin() + static_cast<long>(100 * k + 7), std::move(r));
   }
@@ -200,10 +199,7 @@ TEST(Run, EveryEventIsAnOutputOrADeadLetter) {
 TEST(Run, OutputsGoWithoutHeadersWhenAskedAndDeadLettersKeepTheirs) {
   Cluster s;
   std::vector<Record> inputs = events(100);
-  Record poison;
-  poison.key = "poison";
-  poison.value = "not json";
-  inputs.insert(inputs.begin() + 50, poison);
+  inputs.insert(inputs.begin() + 50, keyed("poison", "not json"));
   ASSERT_TRUE(produce(s.brokers(), "in", inputs));
   auto engine = start_engine(s, "engine", {"--no-output-headers"});
 
@@ -233,14 +229,10 @@ TEST(Run, OutputsGoWithoutHeadersWhenAskedAndDeadLettersKeepTheirs) {
 TEST(Run, ADeadLetterOverTheProducersLimitGoesWithoutItsPayload) {
   Cluster s;
   std::vector<Record> inputs = events(50);
-  Record big;
-  big.key = "big";
-  big.value = "{\"seq\":9000,\"note\":\"" + std::string(1900, 'x') + "\"}";
+  const Record big = keyed("big", "{\"seq\":9000,\"note\":\"" + std::string(1900, 'x') + "\"}");
   inputs.insert(inputs.begin() + 20, big);
   // Too large even without its payload, for its own header: that goes too.
-  Record bigger;
-  bigger.key = "bigger";
-  bigger.value = "{\"seq\":9001,\"note\":\"" + std::string(1100, 'y') + "\"}";
+  Record bigger = keyed("bigger", "{\"seq\":9001,\"note\":\"" + std::string(1100, 'y') + "\"}");
   bigger.headers["trace"] = std::string(1900, 't');
   inputs.insert(inputs.begin() + 30, bigger);
   ASSERT_TRUE(produce(s.brokers(), "in", inputs));
