@@ -20,7 +20,6 @@
 #include "cli/commands.h"
 #include "cli/demo_definition.h"
 #include "cli/run_config.h"
-#include "cli/util.h"
 #include "connectors/kafka/broker.h"
 #include "connectors/kafka/generator.h"
 #include "connectors/kafka/log_sink.h"
@@ -152,7 +151,8 @@ std::string setting(const PipelineConfig& p, const char* yaml_key, const char* f
   return (at != p.at.end() ? at->second : p.location) + p.where + "." + yaml_key;
 }
 
-std::optional<std::string> read_definition(const std::string& path) {
+// A file's whole text, or nothing when it cannot be read; the caller says so among its problems.
+std::optional<std::string> read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -251,7 +251,7 @@ void build_pipelines(const RunConfig& cfg, bool embedded, Built& out,
     } else if (p.definition.empty()) {
       problems.push_back(setting(p, "definition", "definition") +
                          ": missing: the state machine to run (a definition or a .ssb image)");
-    } else if (auto text = read_definition(p.definition)) {
+    } else if (auto text = read_text(p.definition)) {
       source = std::move(*text);
     } else {
       problems.push_back(setting(p, "definition", "definition") + ": cannot read " + p.definition);
@@ -362,13 +362,11 @@ int run_run(const CommandSpec&, const Args& args) {
   RunConfig cfg;
   std::vector<std::string> problems;
   if (auto file = args.get("config")) {
-    std::ifstream in(*file, std::ios::binary);
-    if (!in) {
-      problems.push_back(*file + ": cannot read");
-    } else {
-      std::string text(std::istreambuf_iterator<char>(in), {});
+    if (auto text = read_text(*file)) {
       (void)parse_run_config(
-          text, *file, [](const char* name) { return std::getenv(name); }, cfg, problems);
+          *text, *file, [](const char* name) { return std::getenv(name); }, cfg, problems);
+    } else {
+      problems.push_back(*file + ": cannot read");
     }
   }
   apply_flags(args, cfg, problems);

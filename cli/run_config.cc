@@ -5,7 +5,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
-#include <cmath>
 #include <filesystem>
 #include <set>
 
