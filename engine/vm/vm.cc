@@ -258,9 +258,18 @@ const Value& Vm::context(Execution& x) {
   json::ObjectBuilder sm(a, 2);
   sm.set("Id", Value::string(a.copy(sm_arn)));
   sm.set("Name", Value::string(id.state_machine_name));
-  json::ObjectBuilder state(a, 2);
+  json::ObjectBuilder state(a, 3);
   state.set("Name", Value::string(p_.state_name(x.state_)));
   state.set("EnteredTime", Value::string(a.copy(json::format_timestamp_millis(x.entered_time_))));
+  // States that may retry count their retries so far, over all their Retry rules.
+  if (const bytecode::StateInfo& st = p_.states[x.state_]; st.type == StateType::kTask ||
+                                                           st.type == StateType::kParallel ||
+                                                           st.type == StateType::kMap) {
+    int64_t retries = 0;
+    for (uint32_t i = 0; i < st.retry_count; ++i)
+      retries += x.retries_[x.cur_ * max_retriers_ + i];
+    state.set("RetryCount", Value::integer(retries));
+  }
   json::ObjectBuilder ctx(a, 5);
   ctx.set("Execution", exec.build());
   ctx.set("StateMachine", sm.build());
@@ -416,6 +425,14 @@ Value error_output(json::Arena& arena, std::optional<std::string_view> error,
   return b.build();
 }
 
+// AWS applies the paths of Parameters, ResultSelector and Choice rules to a null input as an
+// error (awslabs/states-language#29: "intended behaviour", said AWS Support), where InputPath "$"
+// passes the null on.
+bool null_input_fails(SiteKind kind) {
+  return kind == SiteKind::kPayloadField || kind == SiteKind::kIntrinsicArg ||
+         kind == SiteKind::kChoiceVariable || kind == SiteKind::kChoiceOperand;
+}
+
 bool any_matches(const bytecode::Program& p, uint32_t begin, uint32_t count,
                  std::optional<std::string_view> error) {
   for (uint32_t i = 0; i < count; ++i)
@@ -467,19 +484,29 @@ void Vm::fail_frame(Execution& x, Text error, Text cause) {
     child_done(x, false, Value(), error, cause);
 }
 
+bool Vm::names(const Execution& x, uint32_t begin, uint32_t count, Text error) const {
+  if (any_matches(p_, begin, count, error)) return true;
+  if (!x.heartbeat_timeout_) return false;
+  for (uint32_t i = 0; i < count; ++i)
+    if (p_.constant(p_.error_names[begin + i]).as_string() == "States.HeartbeatTimeout")
+      return true;
+  return false;
+}
+
 // Retry: the first rule whose ErrorEquals matches decides; an exhausted rule passes the error
 // on to Catch. Attempts count per rule, across the state's attempts, as AWS counts them.
 bool Vm::retry(Execution& x, Text error) {
   const bytecode::StateInfo& st = p_.states[x.state_];
   for (uint32_t i = 0; i < st.retry_count; ++i) {
     const bytecode::Retrier& r = p_.retriers[st.retry_begin + i];
-    if (!any_matches(p_, r.errors_begin, r.errors_count, error)) continue;
+    if (!names(x, r.errors_begin, r.errors_count, error)) continue;
     uint32_t& attempts = x.retries_[x.cur_ * max_retriers_ + i];
     if (attempts >= r.max_attempts) return false;
     double delay = r.interval_seconds * std::pow(p_.constant(r.backoff_rate).as_double(), attempts);
     if (r.max_delay_seconds != 0) delay = std::min(delay, static_cast<double>(r.max_delay_seconds));
     if (r.jitter_full) delay *= static_cast<double>(random_.next() >> 11) * 0x1.0p-53;
     ++attempts;
+    x.context_valid_ = false;  // $$.State.RetryCount
     if (x.observer_ != nullptr) x.observer_->retried(x.state_);
     x.pc_ = st.entry_pc;  // the state runs again on the same input, without a new StateEntered
     stop_frame(x, Frame::Run::kWaiting,
@@ -494,7 +521,7 @@ bool Vm::catch_error(Execution& x, Text error, Text cause) {
   const bytecode::StateInfo& st = p_.states[x.state_];
   for (uint32_t i = 0; i < st.catch_count; ++i) {
     const bytecode::Catcher& c = p_.catchers[st.catch_begin + i];
-    if (!any_matches(p_, c.errors_begin, c.errors_count, error)) continue;
+    if (!names(x, c.errors_begin, c.errors_count, error)) continue;
     const Value input = regs(x)[0];
     Value out = error_output(x.arena_, error, cause);
     if (c.result_path == bytecode::kCatchDiscard) {
@@ -1124,6 +1151,11 @@ void Vm::run_frame(Execution& x) {
         Lookup& l = lookups_[x.pc_ - 1];
         // A reference: R[a] is written only once the path is found, and then from a member.
         const Value& root = l.context ? context(x) : R[b];
+        if (root.is_null() && !l.context && null_input_fails(p_.sites[c].kind)) {
+          raise(x, "States.Runtime", "Unable to apply Path transformation to null or empty input.");
+          if (x.stop_) return;
+          break;
+        }
         bool found;
         if (l.chain) {
           const Value* cur = &root;
@@ -1389,8 +1421,9 @@ Status Vm::resume(Execution& x) {
     if (x.frames_[f].run != Frame::Run::kPending || x.frames_[f].wake_at > now) continue;
     load_frame(x, f);
     x.frames_[f].run = Frame::Run::kRunnable;
-    const std::string_view error =
-        x.frames_[f].heartbeat ? "States.HeartbeatTimeout" : "States.Timeout";
+    // AWS reports a missed heartbeat as States.Timeout too; States.HeartbeatTimeout names it
+    // alone in Retry and Catch.
+    const std::string_view error = "States.Timeout";
     const uint32_t task = x.frames_[f].task;
     const TaskEventNames& names = kTaskEvents[static_cast<int>(families_[task])];
     if (keeps(x, names.timed_out)) {
@@ -1405,7 +1438,9 @@ Status Vm::resume(Execution& x) {
     // Whether this frame stopped (parked for a retry, ended, forked) is its own: an earlier
     // frame of this loop may have stopped, and this one must still be queued if it did not.
     x.stop_ = false;
+    x.heartbeat_timeout_ = x.frames_[f].heartbeat;
     throw_error(x, error, std::nullopt);
+    x.heartbeat_timeout_ = false;
     if (x.status_ != Status::kRunning) return x.status_;
     if (!x.stop_) {
       save_frame(x);

@@ -143,6 +143,8 @@ class Execution {
   bool flag_ = false;
   bool stop_ = false;  // the current frame cannot go on: run another, or park
   bool context_valid_ = false;
+  // The error being raised is a heartbeat's States.Timeout, which States.HeartbeatTimeout names.
+  bool heartbeat_timeout_ = false;
   bool record_history_ = false;
   bool timed_ = false;  // read the clock at each state's entry, for the observer
   Observer* observer_ = nullptr;
@@ -217,6 +219,8 @@ class Vm {
   void fail_frame(Execution& x, Text error, Text cause);
   void throw_error(Execution& x, Text error, Text cause);
   bool retry(Execution& x, Text error);
+  // Whether one of `count` error names from `begin` (of a Retry or Catch rule) names `error`.
+  bool names(const Execution& x, uint32_t begin, uint32_t count, Text error) const;
   bool catch_error(Execution& x, Text error, Text cause);
   void raise(Execution& x, std::string_view error, std::string_view message);
   void corrupt(Execution& x, uint32_t pc);

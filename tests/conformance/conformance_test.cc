@@ -578,9 +578,9 @@ class RecordingHandler final : public vm::TaskHandler {
     vm::TaskOutcome outcome = inner_->invoke(call, result);
     if (outcome == vm::TaskOutcome::kFailed) {
       auto it = limits_.find(call.state_name);
-      if (it != limits_.end() &&
-          ((result.error == "States.Timeout" && it->second.timeout) ||
-           (result.error == "States.HeartbeatTimeout" && it->second.heartbeat)))
+      // AWS reports a missed heartbeat as States.Timeout too.
+      if (it != limits_.end() && result.error == "States.Timeout" &&
+          (it->second.timeout || it->second.heartbeat))
         return vm::TaskOutcome::kPending;
     }
     return outcome;

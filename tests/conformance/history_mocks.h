@@ -34,8 +34,8 @@ struct HistoryMocks {
   // Task states whose calls the history does not show (they ran in a distributed Map's child
   // executions): their answers are read from the Map's results, what they were sent is unknown.
   std::set<std::string, std::less<>> unrecorded_inputs;
-  // The Task states that set their own limits: a recorded States.Timeout (or
-  // States.HeartbeatTimeout) of one of them is that limit firing, which a run can replay.
+  // The Task states that set their own limits: a recorded States.Timeout of one of them is that
+  // limit firing (AWS reports a missed heartbeat as States.Timeout too), which a run can replay.
   struct Limits {
     bool timeout = false;    // TimeoutSeconds or TimeoutSecondsPath
     bool heartbeat = false;  // HeartbeatSeconds or HeartbeatSecondsPath

@@ -208,7 +208,31 @@ TEST(VmAsyncTask, HeartbeatBeforeTimeout) {
   m.clock.advance_to(m.exec.wake_at());
   m.machine->resume(m.exec);
   EXPECT_EQ(m.exec.status(), vm::Status::kFailed);
-  EXPECT_EQ(m.exec.error().value_or(""), "States.HeartbeatTimeout");
+  // As AWS records it (test_heartbeats...test_heartbeat_no_timeout): States.Timeout.
+  EXPECT_EQ(m.exec.error().value_or(""), "States.Timeout");
+}
+
+// A missed heartbeat is States.Timeout, which States.HeartbeatTimeout names alone: a rule for it
+// catches the heartbeat, not the state's own timeout; a rule for States.Timeout catches both, and
+// States.TaskFailed neither.
+TEST(VmAsyncTask, StatesHeartbeatTimeoutNamesOnlyTheMissedHeartbeat) {
+  const std::string task =
+      R"("Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:F",)";
+  auto run = [&](const std::string& limits, const std::string& errors) {
+    auto handler = std::make_shared<LaterHandler>();
+    Machine m(R"({"StartAt":"T","States":{"T":{)" + task + limits + R"(,"Catch":[{"ErrorEquals":)" +
+                  errors + R"(,"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}})",
+              handler);
+    m.start("{}");
+    m.clock.advance_to(m.exec.wake_at());
+    m.machine->resume(m.exec);
+    return m.exec.status() == vm::Status::kSucceeded ? m.output() : "failed";
+  };
+  const std::string caught = R"({"Error":"States.Timeout"})";
+  EXPECT_EQ(run(R"("HeartbeatSeconds":2)", R"(["States.HeartbeatTimeout"])"), caught);
+  EXPECT_EQ(run(R"("TimeoutSeconds":2)", R"(["States.HeartbeatTimeout"])"), "failed");
+  EXPECT_EQ(run(R"("HeartbeatSeconds":2)", R"(["States.Timeout"])"), caught);
+  EXPECT_EQ(run(R"("HeartbeatSeconds":2)", R"(["States.TaskFailed"])"), "failed");
 }
 
 // An activity's events, in AWS's shapes: scheduled with its input and ARN and both limits, started
@@ -233,7 +257,7 @@ TEST(VmAsyncTask, ActivityEventsInAwsShapes) {
             R"({"resource":"arn:aws:states:us-east-1:123456789012:activity:w","input":"{\"v\":1}",)"
             R"("inputDetails":{"truncated":false},"timeoutInSeconds":10,"heartbeatInSeconds":3})");
   EXPECT_EQ(details(3, "activityStartedEventDetails"), "{}");
-  EXPECT_EQ(details(4, "activityTimedOutEventDetails"), R"({"error":"States.HeartbeatTimeout"})");
+  EXPECT_EQ(details(4, "activityTimedOutEventDetails"), R"({"error":"States.Timeout"})");
   EXPECT_EQ(h[5].find("type")->as_string(), "ExecutionFailed");
 }
 
