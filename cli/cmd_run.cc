@@ -372,11 +372,12 @@ int run_run(const CommandSpec&, const Args& args) {
   apply_flags(args, cfg, problems);
   double interval = 10;
   if (auto v = args.get("status-interval")) {
-    char* end = nullptr;
-    interval = std::strtod(v->c_str(), &end);
-    if (v->empty() || *end != 0 || !(interval >= 0 && interval <= 86400))
+    if (auto seconds = parse_number(*v, 86400)) {
+      interval = *seconds;
+    } else {
       problems.push_back("--status-interval: must be seconds from 0 (none) to 86400, not \"" + *v +
                          "\"");
+    }
   } else if (!cfg.brokers) {
     interval = 1;
   }

@@ -10,10 +10,10 @@
 
 namespace stepstream::cli {
 
-std::optional<double> parse_demo_rate(const std::string& s) {
+std::optional<double> parse_number(const std::string& s, double max) {
   char* end = nullptr;
   double r = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end != 0 || !(r >= 0 && r <= kMaxDemoRate)) return std::nullopt;
+  if (s.empty() || *end != 0 || !(r >= 0 && r <= max)) return std::nullopt;
   return r;
 }
 

@@ -53,9 +53,15 @@ struct RunConfig {
   std::vector<PipelineConfig> pipelines;
 };
 
-// The demo feed's rate, from a flag or a setting: events per second, at most kMaxDemoRate.
+// A number from 0 to `max` (a rate, a period), as a flag or a setting gives it; nothing when `s`
+// is not one.
+std::optional<double> parse_number(const std::string& s, double max);
+
+// The demo feed's rate: events per second, at most kMaxDemoRate.
 constexpr double kMaxDemoRate = 10'000'000;
-std::optional<double> parse_demo_rate(const std::string& s);
+inline std::optional<double> parse_demo_rate(const std::string& s) {
+  return parse_number(s, kMaxDemoRate);
+}
 
 // Looks up an environment variable; nullptr when it is not set.
 using EnvLookup = std::function<const char*(const char*)>;
